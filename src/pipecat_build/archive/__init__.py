@@ -1,0 +1,1 @@
+"""Pure core: choosing the context's files and packing them deterministically."""
