@@ -1,0 +1,263 @@
+"""The Pipecat Cloud build API over HTTP: timeouts on every call, retries for idempotent ones.
+
+The session is passed in (tests and the CLI bring their own). The key travels only in the
+`Authorization` header of requests to the API host; redirects are never followed, so it cannot
+reach another host, and no message built here ever contains it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from .errors import ActionError, InputError
+from .retry_policy import Deadline, RetryPolicy, is_retryable_status, parse_retry_after
+
+API_TIMEOUT = (10.0, 30.0)  # connect, read (seconds)
+LOG_LIMIT = 10_000  # the endpoint's maximum: a whole log up to this size fits one answer
+
+
+class ApiError(ActionError):
+    """The API answered with an error we cannot recover from."""
+
+    def __init__(self, message: str, status: int | None = None, code: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class AnswerLost(ActionError):
+    """A request may have been processed but its answer never arrived (5xx, reset, timeout)."""
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    upload_id: str
+    url: str
+    fields: list[tuple[str, str]]  # in the order the API gave them
+    expires_at: float  # epoch seconds
+
+
+@dataclass(frozen=True)
+class CreateAnswer:
+    build: dict[str, Any]
+    context_hash: str
+    cached: bool
+
+
+def _iso_to_epoch(value: str) -> float:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except (ValueError, AttributeError):
+        return time.time() + 600  # unknown expiry: assume the documented 15 minutes, minus margin
+
+
+class PipecatApi:
+    def __init__(
+        self,
+        session: requests.Session,
+        base_url: str,
+        api_key: str,
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        on_retry: Callable[[str], None] | None = None,
+        timeout: tuple[float, float] = API_TIMEOUT,
+    ) -> None:
+        self._session = session
+        self._base = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
+        self._policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._on_retry = on_retry or (lambda message: None)
+        self._timeout = timeout
+        self.request_count = 0
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        self.request_count += 1
+        return self._session.request(
+            method,
+            self._base + path,
+            headers=self._headers,
+            timeout=self._timeout,
+            allow_redirects=False,
+            **kwargs,
+        )
+
+    @staticmethod
+    def _decode(response: requests.Response, what: str) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except (ValueError, json.JSONDecodeError):
+            kind = response.headers.get("Content-Type", "unknown type")
+            raise ApiError(
+                f"Pipecat Cloud answered {what} with a body that is not JSON "
+                f"(HTTP {response.status_code}, {kind}, {len(response.content)} bytes); "
+                "check api-url, or retry later",
+                response.status_code,
+            ) from None
+        if not isinstance(body, dict):
+            raise ApiError(
+                f"Pipecat Cloud answered {what} with unexpected JSON", response.status_code
+            )
+        return body
+
+    def _error(self, response: requests.Response, what: str) -> ActionError:
+        message, code = "", ""
+        try:
+            body = response.json()
+            if isinstance(body, dict):
+                message, code = str(body.get("error", "")), str(body.get("code", ""))
+        except ValueError:
+            pass
+        detail = message or response.reason or "no details"
+        status = response.status_code
+        if status == 401:
+            return InputError(
+                "api-key", f"rejected by Pipecat Cloud (401: {detail}); check the key"
+            )
+        if status == 403:
+            return InputError("api-key", f"not allowed to {what} (403: {detail})")
+        if 300 <= status < 400:
+            where = response.headers.get("Location", "?")
+            return ApiError(
+                f"{what}: unexpected redirect ({status}) to {where}; check api-url", status
+            )
+        return ApiError(
+            f"{what} failed (HTTP {status}{', ' + code if code else ''}): {detail}", status, code
+        )
+
+    def _call(self, method: str, path: str, what: str, **kwargs: Any) -> dict[str, Any]:
+        """Idempotent call: retried on 429, 5xx, timeouts, resets and garbled answers."""
+        deadline = Deadline(self._policy.total_deadline)
+        attempt = 0
+        while True:
+            retry_after: float | None = None
+            try:
+                response = self._send(method, path, **kwargs)
+                if response.status_code < 300:
+                    return self._decode(response, what)
+                if not is_retryable_status(response.status_code):
+                    raise self._error(response, what)
+                retry_after = parse_retry_after(
+                    response.headers.get("Retry-After"), datetime.now(UTC)
+                )
+                problem = f"HTTP {response.status_code}"
+                failure: ActionError = self._error(response, what)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                problem = type(exc).__name__
+                failure = ApiError(
+                    f"{what}: no answer from {self._base} ({problem}); check api-url or retry later"
+                )
+            except ApiError as exc:
+                if exc.status is None or exc.status >= 300:
+                    raise
+                problem, failure = "garbled answer", exc
+            attempt += 1
+            delay = self._policy.delay_before_retry(attempt, retry_after, self._rng)
+            if attempt >= self._policy.max_attempts or delay > deadline.remaining():
+                raise failure
+            self._on_retry(f"{what}: {problem}; retrying in {delay:.1f}s (attempt {attempt + 1})")
+            self._sleep(delay)
+
+    # -- endpoints --------------------------------------------------------------------------
+
+    def default_region(self) -> str:
+        body = self._call("GET", "/v1/properties", "read the organization's default region")
+        region = body.get("properties", {}).get("defaultRegion")
+        if not isinstance(region, str) or not region:
+            raise InputError(
+                "region", "is empty and the organization has no default region; set it"
+            )
+        return region
+
+    def find_builds(
+        self, context_hash: str, region: str, status: str | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        params: dict[str, str | int] = {
+            "contextHash": context_hash,
+            "region": region,
+            "limit": limit,
+        }
+        if status:
+            params["status"] = status
+        body = self._call("GET", "/v1/builds", "list builds", params=params)
+        builds = body.get("builds", [])
+        return [b for b in builds if isinstance(b, dict)] if isinstance(builds, list) else []
+
+    def request_upload(self, region: str) -> UploadTicket:
+        try:
+            body = self._call(
+                "POST", "/v1/builds/upload-url", "get an upload URL", json={"region": region}
+            )
+        except ApiError as exc:
+            if exc.status == 400:
+                detail = str(exc).split(": ", 1)[-1]
+                raise InputError(
+                    "region", f"'{region}' refused by Pipecat Cloud: {detail}"
+                ) from None
+            raise
+        fields = body.get("uploadFields")
+        if not isinstance(fields, Mapping) or not isinstance(body.get("uploadUrl"), str):
+            raise ApiError("the upload-url answer has no uploadUrl/uploadFields")
+        return UploadTicket(
+            upload_id=str(body.get("uploadId", "")),
+            url=body["uploadUrl"],
+            fields=[(str(k), str(v)) for k, v in fields.items()],
+            expires_at=_iso_to_epoch(str(body.get("expiresAt", ""))),
+        )
+
+    def create_build(self, upload_id: str, region: str, dockerfile: str) -> CreateAnswer:
+        """Not idempotent: one attempt; a lost answer raises AnswerLost, for the caller to
+        reconcile by looking for the build before trying again."""
+        what = "create the build"
+        try:
+            response = self._send(
+                "POST",
+                "/v1/builds",
+                json={"uploadId": upload_id, "region": region, "dockerfilePath": dockerfile},
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise AnswerLost(f"{what}: the answer was lost ({type(exc).__name__})") from None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise AnswerLost(f"{what}: HTTP {response.status_code}")
+        if response.status_code >= 300:
+            raise self._error(response, what)
+        try:
+            body = self._decode(response, what)
+        except ApiError:
+            raise AnswerLost(f"{what}: the answer was garbled") from None
+        build = body.get("build")
+        if not isinstance(build, dict) or not build.get("id"):
+            raise AnswerLost(f"{what}: the answer holds no build")
+        return CreateAnswer(build, str(body.get("contextHash", "")), bool(body.get("cached")))
+
+    def get_build(self, build_id: str) -> dict[str, Any]:
+        body = self._call("GET", f"/v1/builds/{build_id}", f"read build {build_id}")
+        build = body.get("build")
+        if not isinstance(build, dict):
+            raise ApiError(f"read build {build_id}: the answer holds no build")
+        return build
+
+    def get_logs(self, build_id: str, limit: int = LOG_LIMIT) -> tuple[list[str], bool]:
+        """The current log window and whether the server left lines out (nextToken)."""
+        body = self._call(
+            "GET",
+            f"/v1/builds/{build_id}/logs",
+            f"read logs of build {build_id}",
+            params={"limit": limit},
+        )
+        logs = body.get("logs", [])
+        lines = [str(line) for line in logs] if isinstance(logs, list) else []
+        return lines, bool(body.get("nextToken"))

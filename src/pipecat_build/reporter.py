@@ -1,0 +1,119 @@
+"""Where a run's log lines, annotations, outputs and summary go.
+
+The flow talks to a `Reporter`; the GitHub runner and a plain console (other CI systems) are
+its two adapters, so the core never knows which one it is writing to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Protocol, TextIO
+
+
+class Reporter(Protocol):
+    def mask(self, secret: str) -> None: ...
+    def line(self, text: str) -> None: ...
+    def group(self, title: str) -> contextlib.AbstractContextManager[None]: ...
+    def notice(
+        self, message: str, *, title: str | None = None, file: str | None = None
+    ) -> None: ...
+    def warning(
+        self, message: str, *, title: str | None = None, file: str | None = None
+    ) -> None: ...
+    def error(self, message: str, *, title: str | None = None) -> None: ...
+    def debug(self, message: str) -> None: ...
+    def set_output(self, name: str, value: str) -> None: ...
+    def add_summary(self, markdown: str) -> None: ...
+
+
+class ConsoleReporter:
+    """Human-readable progress for other CI systems; outputs are collected, not printed."""
+
+    def __init__(self, stream: TextIO | None = None, *, verbose: bool = False) -> None:
+        self._stream = stream or sys.stderr
+        self._verbose = verbose
+        self._secrets: list[str] = []
+        self._lock = threading.Lock()
+        self.outputs: dict[str, str] = {}
+        self.summaries: list[str] = []
+
+    def _write(self, text: str) -> None:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        with self._lock:
+            self._stream.write(text + "\n")
+            self._stream.flush()
+
+    def mask(self, secret: str) -> None:
+        if secret:
+            self._secrets.append(secret)
+
+    def line(self, text: str) -> None:
+        self._write(text)
+
+    @contextlib.contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        self._write(f"== {title}")
+        yield
+
+    def notice(self, message: str, *, title: str | None = None, file: str | None = None) -> None:
+        self._write(f"note: {message}")
+
+    def warning(self, message: str, *, title: str | None = None, file: str | None = None) -> None:
+        self._write(f"warning: {message}")
+
+    def error(self, message: str, *, title: str | None = None) -> None:
+        self._write(f"error: {message}")
+
+    def debug(self, message: str) -> None:
+        if self._verbose:
+            self._write(f"debug: {message}")
+
+    def set_output(self, name: str, value: str) -> None:
+        with self._lock:
+            self.outputs[name] = value
+
+    def add_summary(self, markdown: str) -> None:
+        self.summaries.append(markdown)
+
+
+class PrefixedReporter:
+    """Lets several builds share one log: every line names its service; no groups (they do not
+    nest and would interleave), outputs and summaries go to the caller instead."""
+
+    def __init__(self, inner: Reporter, prefix: str) -> None:
+        self._inner = inner
+        self._prefix = f"[{prefix}] "
+        self.outputs: dict[str, str] = {}
+
+    def mask(self, secret: str) -> None:
+        self._inner.mask(secret)
+
+    def line(self, text: str) -> None:
+        self._inner.line(self._prefix + text)
+
+    @contextlib.contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        self._inner.line(f"{self._prefix}-- {title}")
+        yield
+
+    def notice(self, message: str, *, title: str | None = None, file: str | None = None) -> None:
+        self._inner.notice(self._prefix + message, title=title, file=file)
+
+    def warning(self, message: str, *, title: str | None = None, file: str | None = None) -> None:
+        self._inner.warning(self._prefix + message, title=title, file=file)
+
+    def error(self, message: str, *, title: str | None = None) -> None:
+        self._inner.error(self._prefix + message, title=title)
+
+    def debug(self, message: str) -> None:
+        self._inner.debug(self._prefix + message)
+
+    def set_output(self, name: str, value: str) -> None:
+        self.outputs[name] = value
+
+    def add_summary(self, markdown: str) -> None:
+        """Per-service summaries are folded into the caller's one table."""

@@ -1,0 +1,128 @@
+"""Uploads the archive to the storage host with the presigned POST fields, streamed from disk.
+
+The storage session is not the API's: it never carries the API key. requests-toolbelt's
+MultipartEncoder streams the file, so memory stays flat whatever its size.
+"""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .api_client import UploadTicket
+from .errors import ActionError
+
+UPLOAD_TIMEOUT = (10.0, 120.0)
+_CHUNK = 1 << 20  # bytes per socket write: large chunks keep Python out of the hot path
+
+
+class StorageError(ActionError):
+    """Storage refused the upload; `retryable` tells whether sending it again may help."""
+
+    def __init__(self, message: str, *, retryable: bool, expired: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.expired = expired
+
+
+class _LargeBlockAdapter(HTTPAdapter):
+    """urllib3 reads a streamed body in 16 KiB blocks by default; 1 MiB makes a 300 MB upload
+    run at the speed of the socket rather than of the Python loop."""
+
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
+        kwargs["blocksize"] = _CHUNK
+        super().init_poolmanager(*args, **kwargs)  # type: ignore[no-untyped-call]
+
+
+def storage_session() -> requests.Session:
+    session = requests.Session()
+    adapter = _LargeBlockAdapter()
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def parse_storage_error(status: int, body: bytes) -> str:
+    """S3 explains a refusal in XML `<Error><Code/><Message/></Error>`."""
+    try:
+        root = ET.fromstring(body)
+        code = root.findtext("Code") or ""
+        message = root.findtext("Message") or ""
+    except ET.ParseError:
+        code, message = "", body[:200].decode("utf-8", "replace").strip()
+    return f"storage refused the upload (HTTP {status}{', ' + code if code else ''}): {message}"
+
+
+class ProgressMeter:
+    """Turns byte counts into a line every few seconds: percent, MB/s and time left."""
+
+    def __init__(
+        self,
+        total: int,
+        emit: Callable[[str], None],
+        every: float = 3.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._total = max(total, 1)
+        self._emit = emit
+        self._every = every
+        self._clock = clock
+        self._start = clock()
+        self._last = self._start
+
+    def update(self, done: int, total: int | None = None) -> None:
+        if total:
+            self._total = total
+        now = self._clock()
+        if now - self._last < self._every and done < self._total:
+            return
+        self._last = now
+        elapsed = max(now - self._start, 1e-6)
+        rate = done / elapsed
+        left = (self._total - done) / rate if rate > 0 else 0.0
+        self._emit(
+            f"uploaded {done / self._total:6.1%}  {done / 1e6:.1f}/{self._total / 1e6:.1f} MB"
+            f"  {rate / 1e6:.1f} MB/s  ETA {left:.0f}s"
+        )
+
+
+def upload_archive(
+    session: requests.Session,
+    ticket: UploadTicket,
+    archive: Path,
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """One attempt; raises StorageError (retryable or not) on refusal or network failure."""
+    from requests_toolbelt.multipart.encoder import MultipartEncoder, MultipartEncoderMonitor
+
+    with archive.open("rb") as fh:
+        fields: list[tuple[str, object]] = list(ticket.fields)
+        fields.append(("file", ("context.tar.gz", fh, "application/gzip")))
+        encoder = MultipartEncoder(fields=fields)
+        total = encoder.len
+        report = on_progress or (lambda done, total: None)
+        body = MultipartEncoderMonitor(encoder, lambda monitor: report(monitor.bytes_read, total))
+        try:
+            response = session.post(
+                ticket.url,
+                data=body,
+                headers={"Content-Type": body.content_type},
+                timeout=UPLOAD_TIMEOUT,
+                allow_redirects=False,
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise StorageError(
+                f"upload to storage failed ({type(exc).__name__})", retryable=True
+            ) from None
+    if response.status_code in (200, 201, 204):
+        return
+    message = parse_storage_error(response.status_code, response.content)
+    expired = "expired" in message.lower()
+    retryable = response.status_code >= 500 or response.status_code in (408, 429) or expired
+    raise StorageError(message, retryable=retryable, expired=expired)
