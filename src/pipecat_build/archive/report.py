@@ -1,0 +1,165 @@
+"""Explains the context: what goes in, what is biggest, and which rule left out what."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+TOP_FILES = 10
+
+
+def human_bytes(size: int) -> str:
+    """Binary units with one decimal: 532 B, 12.3 KiB, 4.0 MiB."""
+    if size < 1024:
+        return f"{size} B"
+    value = float(size)
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        value /= 1024
+        if value < 1024 or unit == "TiB":
+            break
+    return f"{value:.1f} {unit}"
+
+
+@dataclass
+class RuleCount:
+    """How much one pattern (or built-in rule) removed. With cli rules an excluded folder
+    is never entered, so it counts as one folder whatever it holds."""
+
+    pattern: str
+    source: str  # ".dockerignore", "defaults", "pcc-deploy.toml", "include-git", ...
+    files: int = 0
+    folders: int = 0
+
+
+@dataclass(frozen=True)
+class SkippedEntry:
+    path: str
+    kind: str  # "socket", "FIFO", "device", "symbolic link to a folder"
+
+
+@dataclass(frozen=True)
+class FolderSize:
+    name: str
+    files: int
+    bytes: int
+
+
+@dataclass
+class ContextReport:
+    file_count: int
+    content_bytes: int
+    ignore_rules: str  # "cli" or "docker"
+    ignore_file: str | None  # the ignore file in force, if any
+    largest_files: list[tuple[str, int]] = field(default_factory=list)
+    top_folders: list[FolderSize] = field(default_factory=list)
+    rules: list[RuleCount] = field(default_factory=list)
+    skipped: list[SkippedEntry] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls,
+        sizes: list[tuple[str, int]],
+        ignore_rules: str,
+        ignore_file: str | None,
+        rules: list[RuleCount],
+        skipped: list[SkippedEntry],
+    ) -> ContextReport:
+        largest = sorted(sizes, key=lambda item: (-item[1], item[0]))[:TOP_FILES]
+        folders: dict[str, list[int]] = {}
+        for arcname, size in sizes:
+            if "/" in arcname:
+                totals = folders.setdefault(arcname.split("/", 1)[0] + "/", [0, 0])
+                totals[0] += 1
+                totals[1] += size
+        top = sorted(
+            (FolderSize(name, n, b) for name, (n, b) in folders.items()),
+            key=lambda f: (-f.bytes, f.name),
+        )
+        return cls(
+            file_count=len(sizes),
+            content_bytes=sum(size for _, size in sizes),
+            ignore_rules=ignore_rules,
+            ignore_file=ignore_file,
+            largest_files=largest,
+            top_folders=top,
+            rules=[r for r in rules if r.files or r.folders],
+            skipped=skipped,
+        )
+
+    @property
+    def summary(self) -> str:
+        return f"Context: {self.file_count} files, {human_bytes(self.content_bytes)}"
+
+    def _rules_heading(self) -> str:
+        names = {"cli": "pcc deploy's rules", "docker": "docker build's rules"}
+        used = f" from {self.ignore_file}" if self.ignore_file else ""
+        return f"Ignore rules: {names.get(self.ignore_rules, self.ignore_rules)}{used}"
+
+    def log_lines(self) -> list[str]:
+        """Plain lines for a log group."""
+        lines = [self.summary, self._rules_heading()]
+        if self.largest_files:
+            lines.append(f"Largest files (top {len(self.largest_files)}):")
+            lines += [f"  {human_bytes(s):>10}  {p}" for p, s in self.largest_files]
+        if self.top_folders:
+            lines.append("Top-level folders:")
+            lines += [
+                f"  {human_bytes(f.bytes):>10}  {f.name} ({f.files} files)"
+                for f in self.top_folders
+            ]
+        if self.rules:
+            lines.append("Left out:")
+            lines += [f"  {_removed(r)} by {r.pattern!r} ({r.source})" for r in self.rules]
+        else:
+            lines.append("Left out: nothing")
+        if self.skipped:
+            lines.append("Skipped (not regular files):")
+            lines += [f"  {s.path} ({s.kind})" for s in self.skipped]
+        return lines
+
+    def markdown(self) -> str:
+        """A collapsed section for the job summary."""
+        out = [
+            f"<details><summary>{html.escape(self.summary)}</summary>",
+            "",
+            html.escape(self._rules_heading()),
+            "",
+        ]
+        if self.largest_files:
+            out += ["| Largest files | Size |", "| --- | ---: |"]
+            out += [f"| {_code(p)} | {human_bytes(s)} |" for p, s in self.largest_files]
+            out.append("")
+        if self.top_folders:
+            out += ["| Top-level folder | Files | Size |", "| --- | ---: | ---: |"]
+            out += [
+                f"| {_code(f.name)} | {f.files} | {human_bytes(f.bytes)} |"
+                for f in self.top_folders
+            ]
+            out.append("")
+        if self.rules:
+            out += ["| Left out by | Source | Files | Folders |", "| --- | --- | ---: | ---: |"]
+            out += [
+                f"| {_code(r.pattern)} | {html.escape(r.source)} | {r.files} | {r.folders} |"
+                for r in self.rules
+            ]
+            out.append("")
+        if self.skipped:
+            out += ["| Skipped | Kind |", "| --- | --- |"]
+            out += [f"| {_code(s.path)} | {html.escape(s.kind)} |" for s in self.skipped]
+            out.append("")
+        out.append("</details>")
+        return "\n".join(out) + "\n"
+
+
+def _removed(rule: RuleCount) -> str:
+    parts = []
+    if rule.files:
+        parts.append(f"{rule.files} file{'s' if rule.files != 1 else ''}")
+    if rule.folders:
+        parts.append(f"{rule.folders} folder{'s' if rule.folders != 1 else ''}")
+    return " and ".join(parts)
+
+
+def _code(text: str) -> str:
+    """A path safe inside a Markdown table cell, whatever characters it has."""
+    return "<code>" + html.escape(text).replace("|", "&#124;") + "</code>"

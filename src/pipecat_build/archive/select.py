@@ -1,0 +1,422 @@
+"""Chooses the files of the build context, as pcc deploy would, plus the safety rules on top.
+
+Order of decisions for each path: the ignore rules (cli or docker), then `.git`, then
+`files: tracked`, then what the path is (regular file, link, socket...), then secret names.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from ..errors import InputError
+from .ignore_rules import CliRules, cli_patterns, unsupported_syntax
+from .members import Member
+from .report import ContextReport, RuleCount, SkippedEntry, human_bytes
+from .secret_files import ignore_line, secret_pattern
+
+if TYPE_CHECKING:
+    from .docker_ignore import DockerRules
+
+GIT_NOTICE_REASON = (
+    "actions/checkout writes the job's token into .git/config and .git changes on every "
+    "checkout, so packing it would upload the token and make every build a cache miss; "
+    "set include-git: true to pack it anyway"
+)
+
+
+@dataclass(frozen=True)
+class SelectionOptions:
+    ignore_rules: Literal["cli", "docker"] = "cli"
+    include_git: bool = False
+    secret_files: Literal["warn", "exclude", "fail"] = "warn"
+    # pcc-deploy.toml [build.exclude] patterns: cli rules, only without .dockerignore.
+    extra_patterns: tuple[str, ...] = ()
+    extra_patterns_source: str = "pcc-deploy.toml"
+    tracked_only: frozenset[str] | None = None  # arcnames git tracks, or None for all
+    max_content_bytes: int = 500 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Warning_:
+    """Shown as a ::warning:: annotation (on `file` when given)."""
+
+    message: str
+    file: str | None = None
+
+
+@dataclass
+class Selection:
+    members: list[Member]  # sorted by arcname (code point order)
+    content_bytes: int
+    report: ContextReport
+    warnings: list[Warning_] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+Exclusion = tuple[str, str]  # (pattern, source)
+
+
+class _Rules(Protocol):
+    def excluded(self, rel: str, name: str) -> Exclusion | None: ...
+    def walk_excluded_dir(self, rel: str) -> bool: ...
+
+
+class _CliWalkRules:
+    def __init__(self, rules: CliRules) -> None:
+        self.rules = rules
+
+    def excluded(self, rel: str, name: str) -> Exclusion | None:
+        hit = self.rules.match(rel, name)
+        return (hit.pattern, hit.source) if hit else None
+
+    def walk_excluded_dir(self, rel: str) -> bool:
+        return False
+
+
+class _DockerWalkRules:
+    def __init__(self, rules: DockerRules, always_sent: set[str]) -> None:
+        self.rules = rules
+        self.always_sent = always_sent
+        # Folders holding a file that is always sent must be walked even when excluded.
+        self._ancestors: set[str] = set()
+        for path in always_sent:
+            parts = path.split("/")[:-1]
+            self._ancestors.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+
+    def excluded(self, rel: str, name: str) -> Exclusion | None:
+        if rel in self.always_sent:
+            return None
+        hit = self.rules.excluded_by(rel)
+        return (hit, self.rules.source) if hit is not None else None
+
+    def walk_excluded_dir(self, rel: str) -> bool:
+        return rel in self._ancestors or self.rules.must_walk(rel)
+
+
+@dataclass
+class _Candidate:
+    rel: str
+    path: str
+    is_symlink: bool
+
+
+@dataclass
+class _State:
+    counts: dict[Exclusion, RuleCount] = field(default_factory=dict)
+    skipped: list[SkippedEntry] = field(default_factory=list)
+    warnings: list[Warning_] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    def count(self, exclusion: Exclusion, files: int = 0, folders: int = 0) -> None:
+        rule = self.counts.setdefault(exclusion, RuleCount(exclusion[0], exclusion[1]))
+        rule.files += files
+        rule.folders += folders
+
+
+def select_context(
+    context_dir: Path, dockerfile: str, options: SelectionOptions = SelectionOptions()
+) -> Selection:
+    """The members of the context archive, with the report that explains them."""
+    base = Path(context_dir).resolve()
+    if not base.is_dir():
+        raise InputError("context", f"no folder at {base}")
+    df_arc = _dockerfile_arcname(base, dockerfile)
+    df_full = base / df_arc
+    if not df_full.exists():
+        raise InputError("dockerfile", f"no Dockerfile at {df_full}")
+    if not df_full.is_file():
+        raise InputError("dockerfile", f"{df_full} is not a file")
+
+    state = _State()
+    shown_dir = Path(context_dir)
+    rules, ignore_file, cli_rules = _rules_in_force(base, shown_dir, df_arc, options, state)
+
+    candidates = list(_walk(base, rules, state, options.include_git))
+
+    if not options.include_git:
+        candidates = _drop_git(candidates, state)
+    if options.tracked_only is not None:
+        kept = [c for c in candidates if c.rel in options.tracked_only]
+        dropped = len(candidates) - len(kept)
+        if dropped:
+            state.count(("untracked files", "files: tracked"), files=dropped)
+        untracked_df = df_arc not in options.tracked_only
+        if untracked_df and any(c.rel == df_arc for c in candidates):
+            raise InputError(
+                "dockerfile", f"{df_arc} is not tracked by git, and files: tracked leaves it out"
+            )
+        candidates = kept
+
+    members = _classify(base, candidates, state)
+    members = _secret_files(members, options, ignore_file, state)
+
+    if not any(m.arcname == df_arc for m in members):
+        raise InputError("dockerfile", _why_dockerfile_missing(df_arc, cli_rules, state))
+
+    members.sort(key=lambda m: m.arcname)
+    total = sum(m.size for m in members)
+    if total > options.max_content_bytes:
+        raise InputError("context", _too_large(members, total, options.max_content_bytes))
+
+    rule_counts = sorted(state.counts.values(), key=lambda r: -(r.files + r.folders))
+    report = ContextReport.build(
+        [(m.arcname, m.size) for m in members],
+        options.ignore_rules,
+        ignore_file,
+        rule_counts,
+        state.skipped,
+    )
+    return Selection(members, total, report, state.warnings, state.notices)
+
+
+def _dockerfile_arcname(base: Path, dockerfile: str) -> str:
+    given = Path(dockerfile)
+    if given.is_absolute():
+        try:
+            given = given.resolve().relative_to(base)
+        except ValueError:
+            raise InputError(
+                "dockerfile", f"{dockerfile} is outside the context folder {base}"
+            ) from None
+    arc = posixpath.normpath(given.as_posix())
+    if arc in (".", "") or arc == ".." or arc.startswith("../"):
+        raise InputError("dockerfile", f"{dockerfile} is not a file inside the context {base}")
+    return arc
+
+
+def _rules_in_force(
+    base: Path, shown_dir: Path, df_arc: str, options: SelectionOptions, state: _State
+) -> tuple[_Rules, str | None, CliRules | None]:
+    if options.ignore_rules == "docker":
+        from .docker_ignore import DockerRules, ignore_file_for, read_patterns
+
+        ignore_file = ignore_file_for(base, df_arc)
+        lines = read_patterns(base / ignore_file) if ignore_file else []
+        docker = DockerRules(lines, ignore_file or ".dockerignore")
+        always = {df_arc}
+        for name in (".dockerignore", ignore_file):
+            if name and (base / name).is_file():
+                always.add(name)
+        if options.extra_patterns:
+            state.notices.append(
+                f"{options.extra_patterns_source} [build.exclude] patterns are not used with "
+                "ignore-rules: docker; put them in .dockerignore"
+            )
+        return _DockerWalkRules(docker, always), ignore_file, None
+
+    patterns, from_file = cli_patterns(base, options.extra_patterns, options.extra_patterns_source)
+    if from_file:
+        odd = unsupported_syntax(patterns)
+        if odd:
+            state.warnings.append(
+                Warning_(
+                    ".dockerignore uses "
+                    + ", ".join(repr(p) for p in odd)
+                    + ": pcc deploy's rules (ignore-rules: cli) ignore `!` exceptions and "
+                    "read `**` as `*`, unlike docker build; set ignore-rules: docker to "
+                    "apply them as docker build does",
+                    str(shown_dir / ".dockerignore"),
+                )
+            )
+        if options.extra_patterns:
+            state.notices.append(
+                f"{options.extra_patterns_source} [build.exclude] patterns are not used "
+                "because .dockerignore exists (pcc deploy does the same)"
+            )
+    cli = CliRules(patterns)
+    return _CliWalkRules(cli), (".dockerignore" if from_file else None), cli
+
+
+def _walk(base: Path, rules: _Rules, state: _State, include_git: bool) -> Iterator[_Candidate]:
+    """Every path the rules keep, top-down, without following links to folders."""
+    stack: list[tuple[str, str]] = [("", str(base))]
+    while stack:
+        rel_dir, abs_dir = stack.pop()
+        try:
+            with os.scandir(abs_dir) as it:
+                entries = list(it)
+        except OSError as exc:
+            shown = rel_dir or "."
+            raise InputError("context", f"cannot read the folder {shown}: {exc.strerror}") from exc
+        for entry in entries:
+            name = entry.name
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            is_dir = entry.is_dir()
+            hit = rules.excluded(rel, name)
+            if is_dir:
+                if hit is None and entry.is_symlink():
+                    if name != ".git" or include_git:
+                        state.skipped.append(SkippedEntry(rel, "symbolic link to a folder"))
+                        state.warnings.append(
+                            Warning_(
+                                f"{rel} is a symbolic link to a folder and is left out of the "
+                                "context (pcc deploy does the same); copy the folder instead "
+                                "if the image needs it",
+                                rel,
+                            )
+                        )
+                    continue
+                if hit is not None and (entry.is_symlink() or not rules.walk_excluded_dir(rel)):
+                    state.count(hit, folders=1)
+                    continue
+                stack.append((rel, entry.path))
+            elif hit is not None:
+                state.count(hit, files=1)
+            else:
+                yield _Candidate(rel, entry.path, entry.is_symlink())
+
+
+def _drop_git(candidates: list[_Candidate], state: _State) -> list[_Candidate]:
+    kept: list[_Candidate] = []
+    dropped = 0
+    git_dirs: set[str] = set()
+    for c in candidates:
+        parts = c.rel.split("/")
+        if ".git" in parts:
+            dropped += 1
+            i = parts.index(".git")
+            if i < len(parts) - 1:
+                git_dirs.add("/".join(parts[: i + 1]))
+        else:
+            kept.append(c)
+    if dropped:
+        state.count((".git", "include-git"), files=dropped)
+        state.notices.append(
+            f".git left out of the context ({dropped} file{'s' if dropped != 1 else ''} the "
+            f"ignore rules would have packed): {GIT_NOTICE_REASON}"
+        )
+    return kept
+
+
+def _classify(base: Path, candidates: list[_Candidate], state: _State) -> list[Member]:
+    members: list[Member] = []
+    base_prefix = str(base).rstrip("/") + "/"
+    for c in candidates:
+        try:
+            st = os.stat(c.path)
+        except OSError as exc:
+            if c.is_symlink:
+                target = _readlink(c.path)
+                raise InputError(
+                    "context",
+                    f"broken symbolic link {c.rel} -> {target} ({exc.strerror}); "
+                    "remove it or exclude it in .dockerignore",
+                ) from exc
+            raise InputError("context", f"cannot read {c.rel}: {exc.strerror}") from exc
+        kind = _special_kind(st.st_mode)
+        if kind is not None:
+            state.skipped.append(SkippedEntry(c.rel, kind))
+            state.warnings.append(
+                Warning_(f"{c.rel} is a {kind}, not a regular file; left out of the context", c.rel)
+            )
+            continue
+        if c.is_symlink:
+            target = os.path.realpath(c.path)
+            if not target.startswith(base_prefix):
+                raise InputError(
+                    "context",
+                    f"symbolic link {c.rel} points outside the context, to {target}; "
+                    "pcc deploy would upload that file's content, which can leak files of the "
+                    "runner: remove the link or exclude it in .dockerignore",
+                )
+        if not os.access(c.path, os.R_OK):
+            raise InputError("context", f"cannot read {c.rel}: permission denied")
+        # Same test as the CLI (executable for the running user); no x bit means no one.
+        executable = bool(st.st_mode & 0o111) and os.access(c.path, os.X_OK)
+        members.append(Member(c.rel, Path(c.path), st.st_size, 0o755 if executable else 0o644))
+    return members
+
+
+def _readlink(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
+
+
+def _special_kind(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
+
+
+def _secret_files(
+    members: list[Member], options: SelectionOptions, ignore_file: str | None, state: _State
+) -> list[Member]:
+    flagged = [(m, p) for m in members if (p := secret_pattern(m.arcname)) is not None]
+    if not flagged:
+        return members
+    names = [m.arcname for m, _ in flagged]
+    if options.secret_files == "fail":
+        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        raise InputError(
+            "secret-files",
+            f"the context would upload files that look like secrets: {shown}; exclude them "
+            "in .dockerignore, or set secret-files: exclude (or warn)",
+        )
+    if options.secret_files == "exclude":
+        for _, pattern in flagged:
+            state.count((pattern, "secret-files"), files=1)
+        state.notices.append(
+            f"Left {len(names)} secret-looking file{'s' if len(names) != 1 else ''} out of the "
+            f"context (secret-files: exclude): {', '.join(names)}"
+        )
+        dropped = set(names)
+        return [m for m in members if m.arcname not in dropped]
+    for member, pattern in flagged:
+        line = ignore_line(member.arcname)
+        if options.ignore_rules == "cli" and ignore_file is None:
+            where = (
+                f"add `{line}` to [build.exclude] patterns in {options.extra_patterns_source} "
+                "(a new .dockerignore would replace pcc deploy's default exclusions)"
+            )
+        else:
+            where = f"add the line `{line}` to {ignore_file or '.dockerignore'}"
+        state.warnings.append(
+            Warning_(
+                f"{member.arcname} looks like a secret ({pattern}) and will be uploaded in the "
+                f"build context; if the image does not need it, {where}, or set "
+                "secret-files: exclude",
+                member.arcname,
+            )
+        )
+    return members
+
+
+def _why_dockerfile_missing(df_arc: str, cli_rules: CliRules | None, state: _State) -> str:
+    if cli_rules is not None:
+        hit = cli_rules.match_full(df_arc)
+        if hit is not None:
+            return (
+                f"{df_arc} is excluded by the pattern '{hit.pattern}' from {hit.source}; "
+                "remove that pattern so the build service receives the Dockerfile"
+            )
+    for skipped in state.skipped:
+        if df_arc == skipped.path or df_arc.startswith(skipped.path + "/"):
+            return f"{df_arc} is not packed: {skipped.path} is a {skipped.kind}"
+    return f"{df_arc} is not packed into the context; check the ignore rules"
+
+
+def _too_large(members: list[Member], total: int, limit: int) -> str:
+    tops: dict[str, int] = {}
+    for m in members:
+        key = m.arcname.split("/", 1)[0] + ("/" if "/" in m.arcname else "")
+        tops[key] = tops.get(key, 0) + m.size
+    largest = sorted(tops.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+    listed = ", ".join(f"{name} ({human_bytes(size)})" for name, size in largest)
+    return (
+        f"the context holds {human_bytes(total)} of files, over the {human_bytes(limit)} "
+        f"limit; largest: {listed}; exclude what the image does not need in .dockerignore"
+    )
