@@ -104,7 +104,7 @@ class ContextReport:
         if self.top_folders:
             lines.append("Top-level folders:")
             lines += [
-                f"  {human_bytes(f.bytes):>10}  {f.name} ({f.files} files)"
+                f"  {human_bytes(f.bytes):>10}  {f.name} ({_plural(f.files, 'file')})"
                 for f in self.top_folders
             ]
         if self.rules:
@@ -120,9 +120,9 @@ class ContextReport:
     def markdown(self) -> str:
         """A collapsed section for the job summary."""
         out = [
-            f"<details><summary>{html.escape(self.summary)}</summary>",
+            f"<details><summary>{html.escape(self.summary, quote=False)}</summary>",
             "",
-            html.escape(self._rules_heading()),
+            html.escape(self._rules_heading(), quote=False),
             "",
         ]
         if self.largest_files:
@@ -139,27 +139,37 @@ class ContextReport:
         if self.rules:
             out += ["| Left out by | Source | Files | Folders |", "| --- | --- | ---: | ---: |"]
             out += [
-                f"| {_code(r.pattern)} | {html.escape(r.source)} | {r.files} | {r.folders} |"
+                f"| {_code(r.pattern)} | {_text(r.source)} | {r.files} | {r.folders} |"
                 for r in self.rules
             ]
             out.append("")
         if self.skipped:
             out += ["| Skipped | Kind |", "| --- | --- |"]
-            out += [f"| {_code(s.path)} | {html.escape(s.kind)} |" for s in self.skipped]
+            out += [
+                f"| {_code(s.path)} | {html.escape(s.kind, quote=False)} |" for s in self.skipped
+            ]
             out.append("")
         out.append("</details>")
         return "\n".join(out) + "\n"
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _removed(rule: RuleCount) -> str:
     parts = []
     if rule.files:
-        parts.append(f"{rule.files} file{'s' if rule.files != 1 else ''}")
+        parts.append(_plural(rule.files, "file"))
     if rule.folders:
-        parts.append(f"{rule.folders} folder{'s' if rule.folders != 1 else ''}")
+        parts.append(_plural(rule.folders, "folder"))
     return " and ".join(parts)
+
+
+def _text(text: str) -> str:
+    return html.escape(text, quote=False)
 
 
 def _code(text: str) -> str:
     """A path safe inside a Markdown table cell, whatever characters it has."""
-    return "<code>" + html.escape(text).replace("|", "&#124;") + "</code>"
+    return "<code>" + html.escape(text, quote=False).replace("|", "&#124;") + "</code>"

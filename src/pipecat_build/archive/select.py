@@ -137,7 +137,7 @@ def select_context(
     shown_dir = Path(context_dir)
     rules, ignore_file, cli_rules = _rules_in_force(base, shown_dir, df_arc, options, state)
 
-    candidates = list(_walk(base, rules, state, options.include_git))
+    candidates = list(_walk(base, shown_dir, rules, state, options.include_git))
 
     if not options.include_git:
         candidates = _drop_git(candidates, state)
@@ -153,8 +153,8 @@ def select_context(
             )
         candidates = kept
 
-    members = _classify(base, candidates, state)
-    members = _secret_files(members, options, ignore_file, state)
+    members = _classify(base, shown_dir, candidates, state)
+    members = _secret_files(members, shown_dir, options, ignore_file, state)
 
     if not any(m.arcname == df_arc for m in members):
         raise InputError("dockerfile", _why_dockerfile_missing(df_arc, cli_rules, state))
@@ -233,7 +233,9 @@ def _rules_in_force(
     return _CliWalkRules(cli), (".dockerignore" if from_file else None), cli
 
 
-def _walk(base: Path, rules: _Rules, state: _State, include_git: bool) -> Iterator[_Candidate]:
+def _walk(
+    base: Path, shown_dir: Path, rules: _Rules, state: _State, include_git: bool
+) -> Iterator[_Candidate]:
     """Every path the rules keep, top-down, without following links to folders."""
     stack: list[tuple[str, str]] = [("", str(base))]
     while stack:
@@ -258,7 +260,7 @@ def _walk(base: Path, rules: _Rules, state: _State, include_git: bool) -> Iterat
                                 f"{rel} is a symbolic link to a folder and is left out of the "
                                 "context (pcc deploy does the same); copy the folder instead "
                                 "if the image needs it",
-                                rel,
+                                str(shown_dir / rel),
                             )
                         )
                     continue
@@ -294,7 +296,9 @@ def _drop_git(candidates: list[_Candidate], state: _State) -> list[_Candidate]:
     return kept
 
 
-def _classify(base: Path, candidates: list[_Candidate], state: _State) -> list[Member]:
+def _classify(
+    base: Path, shown_dir: Path, candidates: list[_Candidate], state: _State
+) -> list[Member]:
     members: list[Member] = []
     base_prefix = str(base).rstrip("/") + "/"
     for c in candidates:
@@ -313,7 +317,10 @@ def _classify(base: Path, candidates: list[_Candidate], state: _State) -> list[M
         if kind is not None:
             state.skipped.append(SkippedEntry(c.rel, kind))
             state.warnings.append(
-                Warning_(f"{c.rel} is a {kind}, not a regular file; left out of the context", c.rel)
+                Warning_(
+                    f"{c.rel} is a {kind}, not a regular file; left out of the context",
+                    str(shown_dir / c.rel),
+                )
             )
             continue
         if c.is_symlink:
@@ -353,7 +360,11 @@ def _special_kind(mode: int) -> str | None:
 
 
 def _secret_files(
-    members: list[Member], options: SelectionOptions, ignore_file: str | None, state: _State
+    members: list[Member],
+    shown_dir: Path,
+    options: SelectionOptions,
+    ignore_file: str | None,
+    state: _State,
 ) -> list[Member]:
     flagged = [(m, p) for m in members if (p := secret_pattern(m.arcname)) is not None]
     if not flagged:
@@ -389,7 +400,7 @@ def _secret_files(
                 f"{member.arcname} looks like a secret ({pattern}) and will be uploaded in the "
                 f"build context; if the image does not need it, {where}, or set "
                 "secret-files: exclude",
-                member.arcname,
+                str(shown_dir / member.arcname),
             )
         )
     return members
