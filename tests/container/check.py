@@ -37,7 +37,7 @@ def outputs(name: str) -> dict[str, str]:
     expect(bool(raw), f"{name} is not set")
     value = json.loads(raw or "{}")
     expect(isinstance(value, dict), f"{name} is not a JSON object")
-    return value
+    return {str(key): str(item) for key, item in value.items()}
 
 
 def api(path: str) -> Any:
@@ -85,7 +85,9 @@ def workspace_untouched() -> None:
     """The action must not leave files in the checkout (they would be root-owned)."""
     changed = subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=all"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     expect(changed == "", f"the action changed the workspace:\n{changed}")
 
