@@ -1,0 +1,94 @@
+"""`pipecat-build demo`: the action's whole job, end to end, against the local emulator.
+
+It runs the action exactly as GitHub's runner would (inputs in INPUT_* variables, a
+GITHUB_OUTPUT file, a workspace), twice: a fresh build, then a reuse of it. Nothing is written
+outside a temporary folder, and no account is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+DEMO_KEY = "pk_emulator_demo"
+_FALLBACK_AGENT = {
+    "Dockerfile": "FROM dailyco/pipecat-base:latest\nCOPY ./bot.py bot.py\n",
+    "bot.py": "async def bot(args):\n    print('hello from the demo agent')\n",
+}
+
+
+def _agent_source(context: str | None) -> Path | None:
+    if context:
+        return Path(context)
+    candidate = Path("examples/agent")
+    return candidate if candidate.is_dir() else None
+
+
+def _read_outputs(path: Path) -> dict[str, str]:
+    """Parses the runner's heredoc records (`name<<DELIM`, value lines, `DELIM`)."""
+    outputs: dict[str, str] = {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    i = 0
+    while i < len(lines):
+        name, _, delimiter = lines[i].partition("<<")
+        end = lines.index(delimiter, i + 1)
+        outputs[name] = "\n".join(lines[i + 1 : end])
+        i = end + 1
+    return outputs
+
+
+def _run_action(workspace: Path, api_url: str, files: Path, run: int) -> dict[str, str]:
+    output_file = files / f"output-{run}"
+    output_file.touch()
+    env = {
+        **os.environ,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_OUTPUT": str(output_file),
+        "GITHUB_STEP_SUMMARY": str(files / f"summary-{run}.md"),
+        "INPUT_API-KEY": DEMO_KEY,
+        "INPUT_API-URL": api_url,
+        "INPUT_CONTEXT": ".",
+        "INPUT_POLL-INTERVAL": "0.5",
+    }
+    subprocess.run([sys.executable, "-m", "pipecat_build"], env=env, cwd=workspace, check=False)
+    return _read_outputs(output_file)
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    parser = argparse.ArgumentParser(prog="pipecat-build demo", description=__doc__)
+    parser.add_argument("--context", help="agent folder to build (default: examples/agent)")
+    args = parser.parse_args(list(argv))
+    from .emulator import Emulator, EmulatorConfig
+
+    with tempfile.TemporaryDirectory(prefix="pipecat-demo-") as tmp:
+        root = Path(tmp)
+        workspace = root / "workspace"
+        source = _agent_source(args.context)
+        if source is not None:
+            shutil.copytree(source, workspace, symlinks=True)
+        else:
+            workspace.mkdir()
+            for name, text in _FALLBACK_AGENT.items():
+                (workspace / name).write_text(text, encoding="utf-8")
+        config = EmulatorConfig(api_key=DEMO_KEY, pending_seconds=0.5, building_seconds=3.0)
+        with Emulator(config) as emulator:
+            print(f"== local Pipecat Cloud emulator at {emulator.api_url}", flush=True)
+            results = []
+            for run, title in ((1, "first run: a fresh build"), (2, "second run: same context")):
+                print(f"\n== {title}", flush=True)
+                results.append(_run_action(workspace, emulator.api_url, root, run))
+        print("\n== outputs")
+        for run, outputs in enumerate(results, 1):
+            print(f"run {run}:")
+            for name in ("image-uri", "build-id", "context-hash", "cached", "status"):
+                print(f"  {name:14} {outputs.get(name, '')}")
+        ok = results[0].get("image-uri") and results[1].get("cached") == "true"
+        print("\ndemo finished: " + ("the second run reused the first build" if ok else "FAILED"))
+        return 0 if ok else 1
