@@ -72,7 +72,7 @@ class Emulator:
         for server in self._servers:
             thread = threading.Thread(
                 target=server.serve_forever,
-                kwargs={"poll_interval": 0.05},
+                kwargs={"poll_interval": 0.02},
                 daemon=True,
                 name=f"pcc-emulator-{server.server_address[1]}",
             )
@@ -82,8 +82,12 @@ class Emulator:
 
     def stop(self) -> None:
         self.stop_event.set()
+        stoppers = [threading.Thread(target=server.shutdown) for server in self._servers]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join()
         for server in self._servers:
-            server.shutdown()
             server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
