@@ -53,7 +53,10 @@ def upload(api: requests.Session, emu: Emulator, data: bytes, region: str = "us-
     assert answer.status_code == 200
     body = answer.json()
     encoder = MultipartEncoder(
-        fields=[*body["uploadFields"].items(), ("file", ("context.tar.gz", data, "application/gzip"))]
+        fields=[
+            *body["uploadFields"].items(),
+            ("file", ("context.tar.gz", data, "application/gzip")),
+        ]
     )
     stored = requests.post(
         body["uploadUrl"], data=encoder, headers={"Content-Type": encoder.content_type}
@@ -345,7 +348,9 @@ def test_logs_limit_bounds(emu: Emulator, api: requests.Session, bad: object) ->
     assert answer.status_code == 400
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     count=st.integers(min_value=0, max_value=120),
     limit=st.one_of(st.none(), st.integers(min_value=1, max_value=150)),
@@ -370,7 +375,9 @@ def test_log_window_keeps_the_right_end(
         assert isinstance(answer["nextToken"], str) and answer["nextToken"]
 
 
-def test_requests_are_recorded_with_original_header_case(emu: Emulator, api: requests.Session) -> None:
+def test_requests_are_recorded_with_original_header_case(
+    emu: Emulator, api: requests.Session
+) -> None:
     emu.clear_requests()
     api.post(f"{emu.api_url}/v1/builds/upload-url", json={"region": "us-west"})
     api.get(f"{emu.api_url}/v1/builds", params={"status": "success"})

@@ -104,26 +104,55 @@ def _tampered_policy(fields: Fields) -> Fields:
 
 
 VIOLATIONS: dict[str, Any] = {
-    "wrong signature": (lambda f: _replace(f, "X-Amz-Signature", "0" * 64), 403,
-                        "SignatureDoesNotMatch", ""),
+    "wrong signature": (
+        lambda f: _replace(f, "X-Amz-Signature", "0" * 64),
+        403,
+        "SignatureDoesNotMatch",
+        "",
+    ),
     "tampered policy": (_tampered_policy, 403, "SignatureDoesNotMatch", ""),
     "lower-cased signature name": (
         lambda f: [(k.lower() if k == "X-Amz-Signature" else k, v) for k, v in f],
-        403, "AccessDenied", "Policy Condition failed"),
+        403,
+        "AccessDenied",
+        "Policy Condition failed",
+    ),
     "lower-cased policy name": (
         lambda f: [(k.lower() if k == "Policy" else k, v) for k, v in f],
-        403, "AccessDenied", "Policy Condition failed"),
+        403,
+        "AccessDenied",
+        "Policy Condition failed",
+    ),
     "missing security token": (
         lambda f: [(k, v) for k, v in f if k != "X-Amz-Security-Token"],
-        403, "AccessDenied", "Policy Condition failed"),
-    "extra field": (lambda f: [*f, ("acl", "public-read")], 403, "AccessDenied",
-                    "Extra input fields: acl"),
-    "wrong content type": (lambda f: _replace(f, "Content-Type", "application/x-tar"), 403,
-                           "AccessDenied", "Policy Condition failed"),
-    "other key": (lambda f: _replace(f, "key", "org_emulator/other.tar.gz"), 403,
-                  "AccessDenied", "Policy Condition failed"),
-    "empty X-Amz-Date": (lambda f: _replace(f, "X-Amz-Date", ""), 403, "AccessDenied",
-                         "Policy Condition failed"),
+        403,
+        "AccessDenied",
+        "Policy Condition failed",
+    ),
+    "extra field": (
+        lambda f: [*f, ("acl", "public-read")],
+        403,
+        "AccessDenied",
+        "Extra input fields: acl",
+    ),
+    "wrong content type": (
+        lambda f: _replace(f, "Content-Type", "application/x-tar"),
+        403,
+        "AccessDenied",
+        "Policy Condition failed",
+    ),
+    "other key": (
+        lambda f: _replace(f, "key", "org_emulator/other.tar.gz"),
+        403,
+        "AccessDenied",
+        "Policy Condition failed",
+    ),
+    "empty X-Amz-Date": (
+        lambda f: _replace(f, "X-Amz-Date", ""),
+        403,
+        "AccessDenied",
+        "Policy Condition failed",
+    ),
 }
 
 
@@ -205,7 +234,7 @@ def test_malformed_multipart_is_refused(emu: Emulator) -> None:
     issued = issue(emu)
     answer = requests.post(
         issued["uploadUrl"],
-        data=b"--xyz\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nvalue",
+        data=b'--xyz\r\nContent-Disposition: form-data; name="key"\r\n\r\nvalue',
         headers={"Content-Type": "multipart/form-data; boundary=xyz"},
     )
     assert answer.status_code == 400
@@ -234,7 +263,9 @@ def test_uploads_larger_than_one_read_chunk_keep_their_md5() -> None:
         assert emu.uploads[issued["uploadId"]]["md5"] == hashlib.md5(data).hexdigest()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     data=st.binary(max_size=600).map(
         lambda raw: raw.replace(b"A", b"\r\n--").replace(b"B", b"\r\n")
@@ -264,11 +295,20 @@ def test_reader_finds_parts_whatever_the_read_sizes(
     delimiter = b"\r\n--" + boundary.encode()
     if any(delimiter in b"\r\n" + value for value in values):
         return  # a real client picks a boundary absent from the content
-    body = b"preamble\r\n" + b"".join(
-        b"--" + boundary.encode() + f'\r\nContent-Disposition: form-data; name="f{i}"\r\n\r\n'.encode()
-        + value + b"\r\n"
-        for i, value in enumerate(values)
-    ) + b"--" + boundary.encode() + b"--\r\nepilogue"
+    body = (
+        b"preamble\r\n"
+        + b"".join(
+            b"--"
+            + boundary.encode()
+            + f'\r\nContent-Disposition: form-data; name="f{i}"\r\n\r\n'.encode()
+            + value
+            + b"\r\n"
+            for i, value in enumerate(values)
+        )
+        + b"--"
+        + boundary.encode()
+        + b"--\r\nepilogue"
+    )
     position = 0
     sizes = iter(cuts * (len(body) // max(min(cuts), 1) + 1))
 
