@@ -101,7 +101,7 @@ def test_secret_files_warn(secrets_ctx: Path) -> None:
     selection = select_context(secrets_ctx, "Dockerfile")
     flagged = sorted(w.file for w in selection.warnings if "looks like a secret" in w.message)
     expected = [".docker/config.json", ".env", "conf/server.pem"]
-    assert flagged == [str(secrets_ctx / p) for p in expected]
+    assert flagged == expected
     assert set(expected) <= set(names(selection))
     pem = next(w for w in selection.warnings if w.file and w.file.endswith("server.pem"))
     assert "add the line `conf/server.pem` to .dockerignore" in pem.message
@@ -272,10 +272,7 @@ def test_sockets_and_fifos_skipped_with_warning(ctx: Path) -> None:
     assert names(selection) == ["Dockerfile", "app.py"]
     kinds = {s.path: s.kind for s in selection.report.skipped}
     assert kinds == {"pipe": "FIFO", "agent.sock": "socket"}
-    assert sorted(w.file or "" for w in selection.warnings) == [
-        str(ctx / "agent.sock"),
-        str(ctx / "pipe"),
-    ]
+    assert sorted(w.file or "" for w in selection.warnings) == ["agent.sock", "pipe"]
 
 
 def test_symlinked_folder_left_out_with_warning(ctx: Path) -> None:

@@ -44,7 +44,7 @@ class SelectionOptions:
 
 @dataclass(frozen=True)
 class Warning_:
-    """Shown as a ::warning:: annotation (on `file` when given)."""
+    """Shown as a ::warning:: annotation; `file` is relative to the context folder."""
 
     message: str
     file: str | None = None
@@ -134,10 +134,9 @@ def select_context(
         raise InputError("dockerfile", f"{df_full} is not a file")
 
     state = _State()
-    shown_dir = Path(context_dir)
-    rules, ignore_file, cli_rules = _rules_in_force(base, shown_dir, df_arc, options, state)
+    rules, ignore_file, cli_rules = _rules_in_force(base, df_arc, options, state)
 
-    candidates = list(_walk(base, shown_dir, rules, state, options.include_git))
+    candidates = list(_walk(base, rules, state, options.include_git))
 
     if not options.include_git:
         candidates = _drop_git(candidates, state)
@@ -153,8 +152,8 @@ def select_context(
             )
         candidates = kept
 
-    members = _classify(base, shown_dir, candidates, state)
-    members = _secret_files(members, shown_dir, options, ignore_file, state)
+    members = _classify(base, candidates, state)
+    members = _secret_files(members, options, ignore_file, state)
 
     if not any(m.arcname == df_arc for m in members):
         raise InputError("dockerfile", _why_dockerfile_missing(df_arc, cli_rules, state))
@@ -191,7 +190,7 @@ def _dockerfile_arcname(base: Path, dockerfile: str) -> str:
 
 
 def _rules_in_force(
-    base: Path, shown_dir: Path, df_arc: str, options: SelectionOptions, state: _State
+    base: Path, df_arc: str, options: SelectionOptions, state: _State
 ) -> tuple[_Rules, str | None, CliRules | None]:
     if options.ignore_rules == "docker":
         from .docker_ignore import DockerRules, ignore_file_for, read_patterns
@@ -221,7 +220,7 @@ def _rules_in_force(
                     + ": pcc deploy's rules (ignore-rules: cli) ignore `!` exceptions and "
                     "read `**` as `*`, unlike docker build; set ignore-rules: docker to "
                     "apply them as docker build does",
-                    str(shown_dir / ".dockerignore"),
+                    ".dockerignore",
                 )
             )
         if options.extra_patterns:
@@ -233,9 +232,7 @@ def _rules_in_force(
     return _CliWalkRules(cli), (".dockerignore" if from_file else None), cli
 
 
-def _walk(
-    base: Path, shown_dir: Path, rules: _Rules, state: _State, include_git: bool
-) -> Iterator[_Candidate]:
+def _walk(base: Path, rules: _Rules, state: _State, include_git: bool) -> Iterator[_Candidate]:
     """Every path the rules keep, top-down, without following links to folders."""
     stack: list[tuple[str, str]] = [("", str(base))]
     while stack:
@@ -260,7 +257,7 @@ def _walk(
                                 f"{rel} is a symbolic link to a folder and is left out of the "
                                 "context (pcc deploy does the same); copy the folder instead "
                                 "if the image needs it",
-                                str(shown_dir / rel),
+                                rel,
                             )
                         )
                     continue
@@ -296,9 +293,7 @@ def _drop_git(candidates: list[_Candidate], state: _State) -> list[_Candidate]:
     return kept
 
 
-def _classify(
-    base: Path, shown_dir: Path, candidates: list[_Candidate], state: _State
-) -> list[Member]:
+def _classify(base: Path, candidates: list[_Candidate], state: _State) -> list[Member]:
     members: list[Member] = []
     base_prefix = str(base).rstrip("/") + "/"
     for c in candidates:
@@ -319,7 +314,7 @@ def _classify(
             state.warnings.append(
                 Warning_(
                     f"{c.rel} is a {kind}, not a regular file; left out of the context",
-                    str(shown_dir / c.rel),
+                    c.rel,
                 )
             )
             continue
@@ -361,7 +356,6 @@ def _special_kind(mode: int) -> str | None:
 
 def _secret_files(
     members: list[Member],
-    shown_dir: Path,
     options: SelectionOptions,
     ignore_file: str | None,
     state: _State,
@@ -400,7 +394,7 @@ def _secret_files(
                 f"{member.arcname} looks like a secret ({pattern}) and will be uploaded in the "
                 f"build context; if the image does not need it, {where}, or set "
                 "secret-files: exclude",
-                str(shown_dir / member.arcname),
+                member.arcname,
             )
         )
     return members
