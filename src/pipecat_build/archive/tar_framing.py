@@ -7,6 +7,7 @@ the last is full, so the cut points depend only on the tar bytes and the buffer 
 
 from __future__ import annotations
 
+import os
 import tarfile
 import zlib
 from collections.abc import Callable, Iterable
@@ -41,15 +42,40 @@ class TarTotals:
     file_count: int
 
 
+def _ustar_template() -> bytes:
+    """A regular-file ustar block as tarfile writes it, all but name/mode/size/checksum."""
+    info = tarfile.TarInfo("")
+    info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+    return info.tobuf(tarfile.USTAR_FORMAT, "ascii", "replace")
+
+
+_TEMPLATE = _ustar_template()
+_MAX_NAME = 100  # tarfile.LENGTH_NAME: longer names go to a PAX "path" record
+_MAX_SIZE = 8**11  # a larger size goes to a PAX "size" record
+
+
 def tar_header(member: Member) -> bytes:
-    """The header tarfile.addfile writes for this member in the official CLI's archive."""
-    info = tarfile.TarInfo(member.arcname)
-    info.size = member.size
-    info.mtime = 0
-    info.mode = member.mode
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    return info.tobuf(tarfile.PAX_FORMAT, tarfile.ENCODING, "surrogateescape")
+    """The header tarfile.addfile writes for this member in the official CLI's archive.
+
+    Names that are ASCII and short enough need no PAX record: the ustar block is filled in
+    here directly (tarfile costs ~40 us a file, which shows on contexts of many small files).
+    """
+    name = member.arcname
+    if not (name.isascii() and 0 < len(name) <= _MAX_NAME and 0 <= member.size < _MAX_SIZE):
+        info = tarfile.TarInfo(name)
+        info.size = member.size
+        info.mtime = 0
+        info.mode = member.mode
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        return info.tobuf(tarfile.PAX_FORMAT, tarfile.ENCODING, "surrogateescape")
+    block = bytearray(_TEMPLATE)
+    block[: len(name)] = name.encode("ascii")
+    block[100:108] = b"%07o\x00" % (member.mode & 0o7777)
+    block[124:136] = b"%011o\x00" % member.size
+    block[148:156] = b"        "
+    block[148:155] = b"%06o\x00" % sum(block)
+    return bytes(block)
 
 
 def _reason(error: OSError) -> str:
@@ -110,17 +136,17 @@ class TarFramer:
         """Read exactly member.size bytes, asking for one more to notice a file that grew."""
         remaining = member.size
         try:
-            handle = open(member.path, "rb", buffering=0)  # noqa: SIM115 - closed below
+            fd = os.open(member.path, os.O_RDONLY)  # non-inheritable (PEP 446)
         except OSError as error:
             raise InputError("context", f"cannot read {member.arcname}: {_reason(error)}") from None
-        with handle:
+        try:
             while True:
                 if self._pos == self._size:
                     self._halt.check()
                     self._flush()
                 want = min(self._size - self._pos, remaining + 1)
                 try:
-                    got = handle.readinto(self._view[self._pos : self._pos + want]) or 0
+                    got = os.readv(fd, (self._view[self._pos : self._pos + want],))
                 except OSError as error:
                     raise InputError(
                         "context", f"cannot read {member.arcname}: {_reason(error)}"
@@ -137,3 +163,5 @@ class TarFramer:
                         raise ContextChangedError(
                             member.arcname, member.size, f"{member.size - remaining} bytes"
                         )
+        finally:
+            os.close(fd)
