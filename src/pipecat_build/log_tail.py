@@ -15,20 +15,27 @@ How an answer is aligned (b = lines known so far, m = lines in the answer):
   the last j known lines; or it starts exactly where the known lines start, as in "first"
   mode) and takes the one that leaves the fewest new lines, so it never prints a line twice.
 
-What the tailer cannot reconcile, and what `feed` then returns:
+What the tailer cannot reconcile, and what it prints then (`TailStep.marker` comes first):
 
 * The very first answer with lines is already cut (`nextToken`, or as many lines as
   requested): lines before it ("last" mode) or after it ("first" mode) cannot be seen.
-  The answer is printed after TRUNCATED_START_MARKER.
+  The answer is printed whole after TRUNCATED_START_MARKER; `gaps` grows.
 * No overlap ("last" mode, the log grew by a whole answer or more between two polls): the
-  lines in between are lost. The answer is printed whole after GAP_MARKER, `gaps` grows.
-* Several placements fit (the log repeats the same lines): the tailer picks the one with
-  the fewest new lines, so lines identical to ones just printed may be left out. The new
-  lines are printed after AMBIGUOUS_MARKER, `ambiguities` grows. When the log repeats
-  itself across a whole answer and grew by more than one answer, neither case can be seen
-  and lines are left out without a marker.
-* "first" mode: lines beyond the first answer's size never appear in any answer.
-  `closing_marker()` returns TRUNCATED_END_MARKER after the final poll.
+  lines in between are lost (none, if it grew by exactly one answer; the tailer cannot
+  tell). The answer is printed whole after GAP_MARKER; `gaps` grows.
+* Several placements fit (the log repeats the same lines): the tailer takes the one with
+  the fewest new lines, so lines identical to ones just printed may be left out, never
+  printed twice. AMBIGUOUS_MARKER comes before the next lines printed (or from
+  `closing_markers()` if none follow); `ambiguities` grows. It may show when nothing was
+  lost. When the log repeats itself across a whole answer and grew by more than one answer
+  between two polls, lines can be left out with no marker at all.
+* "first" mode: lines beyond the answer's size never appear in any answer; after the final
+  poll `closing_markers()` returns TRUNCATED_END_MARKER.
+
+Answers that contradict each other (a log that shrinks or changes) are not expected; the
+tailer then prints nothing it can place before what it printed, and treats the rest as
+above. A `nextToken` sent when nothing was left out costs only wrong markers and mode; an
+answer cut below the limit *without* one would be taken for the whole log.
 """
 
 from __future__ import annotations
@@ -79,9 +86,9 @@ class TailStep:
 class LogTailer:
     """Turns repeated windows of a growing log into each line once, in order.
 
-    Feed every answer (including the one after the build ended) to `feed` and print what it
-    returns; call `closing_marker()` after the last one. See the module docstring for how
-    answers are aligned and what is printed when they cannot be.
+    Feed every answer (including the one after the build ended) to `feed`, print the step's
+    marker (if any) then its lines; after the last answer print `closing_markers()`. The
+    module docstring says how answers are aligned and what is printed when they cannot be.
     """
 
     def __init__(self) -> None:
