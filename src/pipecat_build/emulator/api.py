@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
 import re
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -141,6 +143,9 @@ class ApiHandler(EmulatorHandler):
             return handler(params, body)
         except BadRequest as error:
             return api_error(error.status, str(error), error.code)
+        except Exception:  # a bad test hook (outcome, log_lines) must not hang the client
+            traceback.print_exc()
+            return api_error(500, "Internal server error", "INTERNAL_SERVER_ERROR")
 
     def _json_body(self, body: bytes) -> dict[str, Any]:
         try:
@@ -191,8 +196,9 @@ class ApiHandler(EmulatorHandler):
         if not isinstance(dockerfile_path, str) or not dockerfile_path:
             raise BadRequest("'dockerfilePath' must be a non-empty string")
         state = self.emulator.state
-        with state.lock:
-            upload = state.uploads.get(upload_id)
+        with state.lock:  # a snapshot: a retried upload may replace the object meanwhile
+            found = state.uploads.get(upload_id)
+            upload = dataclasses.replace(found) if found is not None else None
         if upload is None:
             raise BadRequest(f"Upload '{upload_id}' not found", "UPLOAD_NOT_FOUND")
         if upload.region != region:

@@ -59,24 +59,25 @@ def create_build(
     assert upload.md5 is not None and upload.size is not None
     now = time.time()
     context_hash = upload.md5[:16]
+    cached = find_cached(state, context_hash, upload.region, dockerfile_path, now)
+    if cached is not None:
+        return cached, True
+    started = now + config.pending_seconds
+    record = BuildRecord(
+        id=str(uuid.uuid4()),
+        organization=config.organization,
+        region=upload.region,
+        context_hash=context_hash,
+        dockerfile_path=dockerfile_path,
+        context_size=upload.size,
+        created=now,
+        started=started,
+        completed=started + config.building_seconds,
+        final_status="success",
+    )
+    # Outside the lock: reading the Dockerfile may decompress part of a large archive.
+    _finish(config, record, upload)
     with state.lock:
-        cached = find_cached(state, context_hash, upload.region, dockerfile_path, now)
-        if cached is not None:
-            return cached, True
-        started = now + config.pending_seconds
-        record = BuildRecord(
-            id=str(uuid.uuid4()),
-            organization=config.organization,
-            region=upload.region,
-            context_hash=context_hash,
-            dockerfile_path=dockerfile_path,
-            context_size=upload.size,
-            created=now,
-            started=started,
-            completed=started + config.building_seconds,
-            final_status="success",
-        )
-        _finish(config, record, upload)
         state.builds.append(record)
     return record, False
 
