@@ -18,7 +18,7 @@ from typing import Any
 import requests
 
 from .errors import ActionError, InputError
-from .retry_policy import Deadline, RetryPolicy, is_retryable_status, parse_retry_after
+from .retry_policy import RetryPolicy, is_retryable_status, parse_retry_after
 
 API_TIMEOUT = (10.0, 30.0)  # connect, read (seconds)
 LOG_LIMIT = 10_000  # the endpoint's maximum: a whole log up to this size fits one answer
@@ -140,9 +140,8 @@ class PipecatApi:
 
     def _call(self, method: str, path: str, what: str, **kwargs: Any) -> dict[str, Any]:
         """Idempotent call: retried on 429, 5xx, timeouts, resets and garbled answers."""
-        deadline = Deadline(self._policy.total_deadline)
-        attempt = 0
-        while True:
+        deadline = self._policy.deadline()
+        for attempt in self._policy.attempts():
             retry_after: float | None = None
             try:
                 response = self._send(method, path, **kwargs)
@@ -164,12 +163,14 @@ class PipecatApi:
                 if exc.status is None or exc.status >= 300:
                     raise
                 problem, failure = "garbled answer", exc
-            attempt += 1
-            delay = self._policy.delay_before_retry(attempt, retry_after, self._rng)
-            if attempt >= self._policy.max_attempts or delay > deadline.remaining():
+            decision = self._policy.plan(
+                attempt, retryable=True, retry_after=retry_after, deadline=deadline, rng=self._rng
+            )
+            if not decision.retry:
                 raise failure
-            self._on_retry(f"{what}: {problem}; retrying in {delay:.1f}s (attempt {attempt + 1})")
-            self._sleep(delay)
+            self._on_retry(f"{what}: {problem}; retrying in {decision.delay:.1f}s")
+            self._sleep(decision.delay)
+        raise AssertionError("unreachable: the policy ends the loop")
 
     # -- endpoints --------------------------------------------------------------------------
 

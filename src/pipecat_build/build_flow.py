@@ -18,11 +18,12 @@ from typing import Any
 import requests
 
 from . import scratch
-from .api_client import AnswerLost, CreateAnswer, PipecatApi, UploadTicket
+from .api_client import LOG_LIMIT, AnswerLost, CreateAnswer, PipecatApi, UploadTicket
 from .archive.members import ArchiveResult
 from .errors import ActionError, InputError
+from .log_tail import LogTailer
 from .reporter import Reporter
-from .retry_policy import RetryPolicy
+from .retry_policy import ConsecutiveFailures, RetryPolicy
 from .settings import Settings, Target
 from .units import human_bytes, human_seconds
 
@@ -229,7 +230,7 @@ class BuildFlow:
             except StorageError as exc:
                 if not exc.retryable or attempt == UPLOAD_ATTEMPTS:
                     raise
-                delay = self.policy.delay_before_retry(attempt, None, self.rng)
+                delay = self.policy.delay_before_retry(attempt - 1, None, self.rng)
                 self.out.line(f"{exc}; sending it again in {delay:.1f}s")
                 if exc.expired:
                     ticket = self._ticket(region)
@@ -251,7 +252,7 @@ class BuildFlow:
                 return self.api.create_build(ticket.upload_id, region, dockerfile)
             except AnswerLost as exc:
                 self.out.line(f"{exc}; checking whether the build was created anyway")
-                self._wait(self.policy.delay_before_retry(attempt, None, self.rng))
+                self._wait(self.policy.delay_before_retry(attempt - 1, None, self.rng))
                 found = self.find_running_or_done(context_hash, region, dockerfile, since)
                 if found is not None:
                     self.out.line(f"found build {found.get('id')}: adopting it")
@@ -261,47 +262,40 @@ class BuildFlow:
                     raise ActionError(f"could not create the build: {exc}") from None
         raise AssertionError("unreachable")
 
-    def _print_logs(self, build_id: str, tailer: Any) -> None:
+    def _print_logs(self, build_id: str, tailer: LogTailer) -> None:
         try:
             window, has_more = self.api.get_logs(build_id)
         except ActionError as exc:
             self.out.debug(f"log fetch failed (the build status decides the outcome): {exc}")
             return
-        gaps_before = getattr(tailer, "gaps", 0)
-        new_lines = tailer.feed(window, requested_limit=self.api_log_limit(), has_more=has_more)
-        if getattr(tailer, "gaps", 0) > gaps_before:
-            self.out.line("... some log lines could not be retrieved from Pipecat Cloud ...")
-        for line in new_lines:
+        step = tailer.feed(window, requested_limit=LOG_LIMIT, has_more=has_more)
+        if step.marker:
+            self.out.line(step.marker)
+        for line in step.lines:
             self.out.line(line)
-        self.last_log_lines.extend(new_lines)
-
-    @staticmethod
-    def api_log_limit() -> int:
-        from .api_client import LOG_LIMIT
-
-        return LOG_LIMIT
+        self.last_log_lines.extend(step.lines)
 
     def follow(self, build: dict[str, Any]) -> dict[str, Any]:
         """Polls until a terminal status, printing each log line once, in order."""
-        from .log_tail import LogTailer
-
         build_id = str(build["id"])
         tailer = LogTailer()
         deadline = time.monotonic() + self.settings.build_timeout
-        failures = 0
+        failures = ConsecutiveFailures(MAX_POLL_FAILURES)
         status = str(build.get("status", ""))
         self.out.line(f"following build {build_id} (status: {status})")
         while True:
             if status not in TERMINAL:
                 try:
                     build = self.api.get_build(build_id)
-                    failures = 0
+                    failures.success()
                 except ActionError as exc:
                     if isinstance(exc, InputError):
                         raise
-                    failures += 1
-                    self.out.line(f"status poll failed ({failures}/{MAX_POLL_FAILURES}): {exc}")
-                    if failures >= MAX_POLL_FAILURES:
+                    stop = failures.failure()
+                    self.out.line(
+                        f"status poll failed ({failures.count}/{MAX_POLL_FAILURES}): {exc}"
+                    )
+                    if stop:
                         raise ActionError(
                             f"lost contact with Pipecat Cloud while following build {build_id}: "
                             f"{exc}. The build may still be running on Pipecat Cloud."
@@ -312,6 +306,8 @@ class BuildFlow:
                 status = new_status
             self._print_logs(build_id, tailer)
             if status in TERMINAL:
+                for marker in tailer.closing_markers():
+                    self.out.line(marker)
                 return build
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -329,9 +325,9 @@ class BuildFlow:
         dockerfile = target.dockerfile
         context = None
         try:
-            outcome.region = region = self.regions.region_for(target)
             with out.group("Pack the build context"):
                 context = self.pack(target, outcome)
+            outcome.region = region = self.regions.region_for(target)
             context_hash = context.archive.context_hash
             with out.group("Look for a build to reuse"):
                 hit = (

@@ -10,6 +10,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -34,9 +35,11 @@ class _LargeBlockAdapter(HTTPAdapter):
     """urllib3 reads a streamed body in 16 KiB blocks by default; 1 MiB makes a 300 MB upload
     run at the speed of the socket rather than of the Python loop."""
 
-    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
-        kwargs["blocksize"] = _CHUNK
-        super().init_poolmanager(*args, **kwargs)  # type: ignore[no-untyped-call]
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
+        pool_kwargs["blocksize"] = _CHUNK
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
 
 
 def storage_session() -> requests.Session:
@@ -99,7 +102,10 @@ def upload_archive(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """One attempt; raises StorageError (retryable or not) on refusal or network failure."""
-    from requests_toolbelt.multipart.encoder import MultipartEncoder, MultipartEncoderMonitor
+    from requests_toolbelt.multipart.encoder import (  # type: ignore[import-untyped]
+        MultipartEncoder,
+        MultipartEncoderMonitor,
+    )
 
     with archive.open("rb") as fh:
         fields: list[tuple[str, object]] = list(ticket.fields)
