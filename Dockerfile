@@ -26,7 +26,8 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml README.md entrypoint.py ./
 COPY src/ ./src/
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir . \
+    && rm -rf /app/build
 
 # Exec form: a shell in between would drop INPUT_API-KEY (dash drops names with hyphens).
 # The runner expects to run the action as root and mounts the workspace itself.
