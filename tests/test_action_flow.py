@@ -23,8 +23,9 @@ def api_requests(emu: Emulator) -> list[str]:
 def test_fresh_build_outputs_the_servers_image_and_the_clis_hash(
     emulator: Emulator, workspace: Path, files: Path
 ) -> None:
-    run = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url,
-                     poll_interval="0.2")
+    run = run_action(
+        workspace, files, api_key=TEST_KEY, api_url=emulator.api_url, poll_interval="0.2"
+    )
     assert run.returncode == 0, run.log
     [build] = emulator.builds
     assert run.outputs["image-uri"] == build["imageUri"]
@@ -46,12 +47,19 @@ def test_fresh_build_outputs_the_servers_image_and_the_clis_hash(
 def test_second_run_reuses_the_build_with_one_request_and_no_upload(
     emulator: Emulator, workspace: Path, files: Path, tmp_path: Path
 ) -> None:
-    first = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url,
-                       region="us-west", poll_interval="0.2")
+    first = run_action(
+        workspace,
+        files,
+        api_key=TEST_KEY,
+        api_url=emulator.api_url,
+        region="us-west",
+        poll_interval="0.2",
+    )
     assert first.returncode == 0, first.log
     emulator.clear_requests()
-    second = run_action(workspace, tmp_path / "second", api_key=TEST_KEY,
-                        api_url=emulator.api_url, region="us-west")
+    second = run_action(
+        workspace, tmp_path / "second", api_key=TEST_KEY, api_url=emulator.api_url, region="us-west"
+    )
     assert second.returncode == 0, second.log
     assert second.outputs["cached"] == "true"
     assert second.outputs["image-uri"] == first.outputs["image-uri"]
@@ -65,11 +73,23 @@ def test_another_dockerfile_is_not_a_hit(
     emulator: Emulator, workspace: Path, files: Path, tmp_path: Path
 ) -> None:
     (workspace / "Dockerfile.prod").write_text("FROM scratch\n")
-    first = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url,
-                       region="us-west", poll_interval="0.2")
-    second = run_action(workspace, tmp_path / "second", api_key=TEST_KEY,
-                        api_url=emulator.api_url, region="us-west",
-                        dockerfile="Dockerfile.prod", poll_interval="0.2")
+    first = run_action(
+        workspace,
+        files,
+        api_key=TEST_KEY,
+        api_url=emulator.api_url,
+        region="us-west",
+        poll_interval="0.2",
+    )
+    second = run_action(
+        workspace,
+        tmp_path / "second",
+        api_key=TEST_KEY,
+        api_url=emulator.api_url,
+        region="us-west",
+        dockerfile="Dockerfile.prod",
+        poll_interval="0.2",
+    )
     assert second.returncode == 0, second.log
     assert second.outputs["context-hash"] == first.outputs["context-hash"]
     assert second.outputs["cached"] == "false"
@@ -79,11 +99,23 @@ def test_another_dockerfile_is_not_a_hit(
 def test_force_uploads_and_the_server_answers_with_its_cached_build(
     emulator: Emulator, workspace: Path, files: Path, tmp_path: Path
 ) -> None:
-    first = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url,
-                       region="us-west", poll_interval="0.2")
+    first = run_action(
+        workspace,
+        files,
+        api_key=TEST_KEY,
+        api_url=emulator.api_url,
+        region="us-west",
+        poll_interval="0.2",
+    )
     emulator.clear_requests()
-    forced = run_action(workspace, tmp_path / "forced", api_key=TEST_KEY,
-                        api_url=emulator.api_url, region="us-west", force="true")
+    forced = run_action(
+        workspace,
+        tmp_path / "forced",
+        api_key=TEST_KEY,
+        api_url=emulator.api_url,
+        region="us-west",
+        force="true",
+    )
     assert forced.returncode == 0, forced.log
     assert forced.outputs["cached"] == "true"
     assert forced.outputs["image-uri"] == first.outputs["image-uri"]
@@ -96,8 +128,9 @@ def test_failed_build_exits_1_with_its_error_message_and_no_image(
     emulator: Emulator, workspace: Path, files: Path
 ) -> None:
     emulator.config.outcome = "failed"
-    run = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url,
-                     poll_interval="0.2")
+    run = run_action(
+        workspace, files, api_key=TEST_KEY, api_url=emulator.api_url, poll_interval="0.2"
+    )
     assert run.returncode == 1
     [build] = emulator.builds
     errors = [ln for ln in run.stdout.splitlines() if ln.startswith("::error")]
@@ -115,8 +148,9 @@ def test_failed_build_exits_1_with_its_error_message_and_no_image(
 
 def test_server_timeout_exits_1(emulator: Emulator, workspace: Path, files: Path) -> None:
     emulator.config.outcome = "timeout"
-    run = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url,
-                     poll_interval="0.2")
+    run = run_action(
+        workspace, files, api_key=TEST_KEY, api_url=emulator.api_url, poll_interval="0.2"
+    )
     assert run.returncode == 1
     assert run.outputs["status"] == "timeout"
     assert "image-uri" not in run.outputs
@@ -127,8 +161,14 @@ def test_build_timeout_names_the_build_and_says_it_may_still_run(
     emulator: Emulator, workspace: Path, files: Path
 ) -> None:
     emulator.config.building_seconds = 30
-    run = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url,
-                     poll_interval="0.2", build_timeout="1")
+    run = run_action(
+        workspace,
+        files,
+        api_key=TEST_KEY,
+        api_url=emulator.api_url,
+        poll_interval="0.2",
+        build_timeout="1",
+    )
     assert run.returncode == 1
     [build] = emulator.builds
     [error] = [ln for ln in run.stdout.splitlines() if ln.startswith("::error")]
@@ -138,7 +178,9 @@ def test_build_timeout_names_the_build_and_says_it_may_still_run(
 
 
 def _numbered_log(count: int):  # type: ignore[no-untyped-def]
-    return lambda build: [f"[Container] 2026/11/23 10:00:{i // 60:02d} step {i:04d}" for i in range(count)]
+    return lambda build: [
+        f"[Container] 2026/11/23 10:00:{i // 60:02d} step {i:04d}" for i in range(count)
+    ]
 
 
 def _printed_log_lines(stdout: str) -> list[str]:
@@ -154,8 +196,9 @@ def test_every_log_line_once_in_order_when_the_server_keeps_the_last_lines(
     emulator.config.log_answer_cap = 40
     emulator.config.building_seconds = 3.0
     emulator.config.log_lines = _numbered_log(300)
-    run = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url,
-                     poll_interval="0.1")
+    run = run_action(
+        workspace, files, api_key=TEST_KEY, api_url=emulator.api_url, poll_interval="0.1"
+    )
     assert run.returncode == 0, run.log
     assert _printed_log_lines(run.stdout) == _numbered_log(300)({})
 
@@ -166,7 +209,8 @@ def test_every_log_line_once_in_order_when_the_server_keeps_the_first_lines(
     # 1,200 lines: longer than the endpoint's default answer of 500.
     emulator.config.log_mode = "first"
     emulator.config.log_lines = _numbered_log(1200)
-    run = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url,
-                     poll_interval="0.2")
+    run = run_action(
+        workspace, files, api_key=TEST_KEY, api_url=emulator.api_url, poll_interval="0.2"
+    )
     assert run.returncode == 0, run.log
     assert _printed_log_lines(run.stdout) == _numbered_log(1200)({})

@@ -13,7 +13,9 @@ from pipecat_build.emulator import Emulator
 from .action_harness import TEST_KEY, ActionRun, run_action
 
 
-def assert_clean_failure(run: ActionRun, input_name: str, workspace: Path, before: set[Path]) -> str:
+def assert_clean_failure(
+    run: ActionRun, input_name: str, workspace: Path, before: set[Path]
+) -> str:
     assert run.returncode == 1, run.log
     assert "Traceback" not in run.log
     errors = [ln for ln in run.stdout.splitlines() if ln.startswith("::error")]
@@ -126,8 +128,14 @@ def test_socket_and_fifo_are_skipped_with_a_warning(
     sock = socket.socket(socket.AF_UNIX)
     sock.bind(str(workspace / "sock"))
     try:
-        run = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url,
-                         region="us-west", poll_interval="0.2")
+        run = run_action(
+            workspace,
+            files,
+            api_key=TEST_KEY,
+            api_url=emulator.api_url,
+            region="us-west",
+            poll_interval="0.2",
+        )
     finally:
         sock.close()
     assert run.returncode == 0, run.log
