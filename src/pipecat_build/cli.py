@@ -1,8 +1,9 @@
 """`pipecat-build`: the same job for GitLab, Jenkins, Buildkite and shells.
 
-Progress goes to stderr, the result as JSON to stdout, and `--output-env FILE` writes
-`KEY=value` lines (GitLab's dotenv reports). Exit codes: 0 built or reused, 1 build failed or
-bad input, 2 bad command line, 130/143 interrupted (the remote build keeps running).
+Progress goes to stderr, the result as JSON to stdout (nothing else is written there), and
+`--output-env FILE` writes `KEY=value` lines (GitLab's dotenv reports). Exit codes: 0 built or
+reused, 1 build failed or bad input, 2 bad command line, 130/143 interrupted (the remote build
+keeps running).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from . import __version__, scratch
 from .cancellation import Cancelled, install_handlers
-from .errors import ActionError
+from .errors import ActionError, InputError
 from .reporter import ConsoleReporter
 
 # flag -> (action input, environment variable)
@@ -59,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     for flag, (name, env) in _FLAGS.items():
         parser.add_argument(flag, dest=name, action="store_true", default=None,
                             help=f"action input `{name}` (env {env}=true)")
+    parser.add_argument("--workspace", metavar="DIR",
+                        help="folder that context and services paths are relative to "
+                        "(env PIPECAT_WORKSPACE; default: the current folder)")
     parser.add_argument("--output-env", metavar="FILE",
                         help="also write the outputs as KEY=value lines (GitLab dotenv report)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print debug lines")
@@ -81,6 +85,39 @@ def _env_name(output: str) -> str:
     return "PIPECAT_" + output.upper().replace("-", "_")
 
 
+def _typed(name: str, value: str) -> object:
+    """Outputs are strings for the runner; the JSON result gives them their JSON types."""
+    try:
+        if name in ("images", "matrix"):
+            return json.loads(value)
+        if name == "cached":
+            return value == "true"
+        if name in ("context-size-bytes", "image-size-bytes"):
+            return int(value)
+        if name == "build-duration-seconds":
+            return float(value)
+    except ValueError:
+        pass
+    return value
+
+
+def _report(out: ConsoleReporter, code: int, output_env: str | None) -> None:
+    """The JSON result on stdout (the only thing written there) and the dotenv file."""
+    outputs = dict(out.outputs)
+    result: dict[str, object] = {"exit-code": code}
+    result.update({name: _typed(name, value) for name, value in outputs.items()})
+    if out.errors:
+        result["errors"] = list(out.errors)
+    sys.stdout.write(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    sys.stdout.flush()
+    if output_env:
+        lines = [f"{_env_name(k)}={v}" for k, v in sorted(outputs.items()) if "\n" not in v]
+        try:
+            Path(output_env).write_text("".join(f"{ln}\n" for ln in lines), encoding="utf-8")
+        except OSError as exc:
+            out.error(f"--output-env: cannot write {output_env}: {exc.strerror}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["demo"]:
@@ -97,7 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.mask(inputs["api-key"].strip())
         from .settings import build_settings
 
-        settings = build_settings(inputs, Path.cwd())
+        workspace = Path(args.workspace or os.environ.get("PIPECAT_WORKSPACE") or os.getcwd())
+        if not workspace.is_dir():
+            raise InputError("workspace", f"'{workspace}' is not a folder")
+        settings = build_settings(inputs, workspace)
         from .http_sessions import api_session, storage_session
         from .main import action
 
@@ -106,17 +146,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Cancelled as stop:
         out.error("interrupted; a build already created keeps running on Pipecat Cloud")
         scratch.discard_all()
-        os._exit(stop.exit_code)
+        _report(out, stop.exit_code, args.output_env)
+        os._exit(stop.exit_code)  # worker threads must not hold the exit back
     except ActionError as exc:
         out.error(str(exc))
         code = exc.exit_code
+    except Exception as exc:  # a bug: still one line and a JSON result
+        out.error(f"unexpected error ({type(exc).__name__}): {exc}")
+        code = 1
     finally:
         scratch.discard_all()
-    result = {"exit-code": code, **out.outputs}
-    print(json.dumps(result, indent=2, sort_keys=True))
-    if args.output_env:
-        lines = [f"{_env_name(k)}={v}" for k, v in sorted(out.outputs.items()) if "\n" not in v]
-        Path(args.output_env).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _report(out, code, args.output_env)
     return code
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 DEMO_KEY = "pk_emulator_demo"
@@ -43,11 +44,55 @@ def _read_outputs(path: Path) -> dict[str, str]:
     return outputs
 
 
+_COMMAND = re.compile(r"^::([a-z-]+)(?: ([^:]*))?::(.*)$")
+_LABELS = {"error": "Error", "warning": "Warning", "notice": "Notice"}
+
+
+def _unescape(data: str) -> str:
+    return data.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+
+
+class RunnerLog:
+    """Shows the action's stdout as the runner's log viewer does: masks applied and hidden,
+    groups as folded sections, annotations labelled, debug lines left out."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self._write = write
+        self._masks: list[str] = []
+        self._indent = ""
+
+    def _show(self, text: str) -> None:
+        for secret in self._masks:
+            text = text.replace(secret, "***")
+        for line in text.splitlines() or [""]:
+            self._write(self._indent + line)
+
+    def feed(self, raw: str) -> None:
+        match = _COMMAND.match(raw.rstrip("\n"))
+        if match is None:
+            self._show(raw.rstrip("\n"))
+            return
+        command, data = match.group(1), _unescape(match.group(3))
+        if command == "add-mask":
+            if data:
+                self._masks.append(data)
+        elif command == "group":
+            self._indent = ""
+            self._show(f"▸ {data}")
+            self._indent = "  "
+        elif command == "endgroup":
+            self._indent = ""
+        elif command in _LABELS:
+            self._show(f"{_LABELS[command]}: {data}")
+        elif command != "debug":
+            self._show(raw.rstrip("\n"))
+
+
 def _run_action(workspace: Path, api_url: str, files: Path, run: int) -> dict[str, str]:
     output_file = files / f"output-{run}"
     output_file.touch()
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_"))},
         "GITHUB_ACTIONS": "true",
         "GITHUB_WORKSPACE": str(workspace),
         "GITHUB_OUTPUT": str(output_file),
@@ -57,13 +102,26 @@ def _run_action(workspace: Path, api_url: str, files: Path, run: int) -> dict[st
         "INPUT_CONTEXT": ".",
         "INPUT_POLL-INTERVAL": "0.5",
     }
-    subprocess.run([sys.executable, "-m", "pipecat_build"], env=env, cwd=workspace, check=False)
+    log = RunnerLog(lambda line: print(line, flush=True))
+    with subprocess.Popen(
+        [sys.executable, "-m", "pipecat_build"],
+        env=env,
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    ) as proc:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            log.feed(raw)
     return _read_outputs(output_file)
 
 
 def main(argv: Sequence[str] = ()) -> int:
     parser = argparse.ArgumentParser(prog="pipecat-build demo", description=__doc__)
     parser.add_argument("--context", help="agent folder to build (default: examples/agent)")
+    parser.add_argument("--build-seconds", type=float, default=3.0, metavar="SECONDS",
+                        help="how long the emulated build takes (default: 3)")
     args = parser.parse_args(list(argv))
     from .emulator import Emulator, EmulatorConfig
 
@@ -77,7 +135,9 @@ def main(argv: Sequence[str] = ()) -> int:
             workspace.mkdir()
             for name, text in _FALLBACK_AGENT.items():
                 (workspace / name).write_text(text, encoding="utf-8")
-        config = EmulatorConfig(api_key=DEMO_KEY, pending_seconds=0.5, building_seconds=3.0)
+        config = EmulatorConfig(
+            api_key=DEMO_KEY, pending_seconds=0.5, building_seconds=max(args.build_seconds, 0.0)
+        )
         with Emulator(config) as emulator:
             print(f"== local Pipecat Cloud emulator at {emulator.api_url}", flush=True)
             results = []
@@ -89,6 +149,6 @@ def main(argv: Sequence[str] = ()) -> int:
             print(f"run {run}:")
             for name in ("image-uri", "build-id", "context-hash", "cached", "status"):
                 print(f"  {name:14} {outputs.get(name, '')}")
-        ok = results[0].get("image-uri") and results[1].get("cached") == "true"
+        ok = bool(results[0].get("image-uri")) and results[1].get("cached") == "true"
         print("\ndemo finished: " + ("the second run reused the first build" if ok else "FAILED"))
         return 0 if ok else 1

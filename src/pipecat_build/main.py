@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
 
 import requests
 
 from .api_client import PipecatApi
 from .build_flow import BuildFlow, Outcome, RegionResolver
+from .errors import ActionError
 from .reporter import PrefixedReporter, Reporter
 from .settings import Settings, Target
 from .summary import plan_summary, services_summary, single_summary
@@ -72,16 +74,53 @@ def _run_one(
     regions: RegionResolver,
     target: Target,
 ) -> tuple[Outcome, list[str]]:
-    flow = BuildFlow(
-        settings,
-        api,
-        storage,
-        PrefixedReporter(out, target.label(settings.workspace)),
-        cancel,
-        regions,
-    )
-    outcome = flow.run(target, Outcome(target))
+    """One service of many: its lines carry its name; a bug in one does not stop the others."""
+    reporter: Reporter = out
+    if settings.multi_service:
+        reporter = PrefixedReporter(out, target.label(settings.workspace))
+    flow = BuildFlow(settings, api, storage, reporter, cancel, regions)
+    outcome = Outcome(target)
+    try:
+        outcome = flow.run(target, outcome)
+    except ActionError:
+        raise
+    except Exception as exc:
+        outcome.status = "error"
+        outcome.error = f"unexpected error ({type(exc).__name__}): {exc}"
     return outcome, list(flow.last_log_lines)
+
+
+def _plan_matrix(outcomes: list[Outcome], workspace: Path) -> str:
+    """`strategy.matrix` for the services that need a build. `context` is the folder the input
+    named (before `pcc-deploy.toml` moved it), so a later run given it packs the same bytes."""
+    include = [
+        {
+            "service": o.target.label(workspace),
+            "context": o.target.input_folder(workspace),
+            "dockerfile": o.target.dockerfile,
+            "region": o.region,
+            "context-hash": o.context_hash,
+        }
+        for o in outcomes
+        if o.needs_build and not o.error
+    ]
+    return json.dumps({"include": include}, separators=(",", ":"))
+
+
+def _closing_line(outcomes: list[Outcome], plan_only: bool) -> str:
+    failed = sum(1 for o in outcomes if not o.ok)
+    if plan_only:
+        needed = sum(1 for o in outcomes if o.needs_build and not o.error)
+        line = f"plan: {needed} of {len(outcomes)} need a build"
+        reused = sum(1 for o in outcomes if o.ok and not o.needs_build)
+        line += f", {reused} already built"
+    else:
+        built = sum(1 for o in outcomes if o.ok and not o.cached)
+        reused = sum(1 for o in outcomes if o.ok and o.cached)
+        line = f"{len(outcomes)} services: {built} built, {reused} reused"
+    if failed:
+        return f"❌ {line}, {failed} failed"
+    return f"✅ {line}"
 
 
 def _many(
@@ -92,7 +131,8 @@ def _many(
     cancel: threading.Event,
     regions: RegionResolver,
 ) -> int:
-    """Several services at once, bounded by max-parallel; a failure waits for the others."""
+    """Several services at once, bounded by max-parallel; a failure waits for the others.
+    Also plan-only runs, of one target or many."""
     results: dict[str, tuple[Outcome, list[str]]] = {}
     pool = ThreadPoolExecutor(max_workers=settings.max_parallel, thread_name_prefix="service")
     try:
@@ -111,35 +151,22 @@ def _many(
     outcomes = [results[t.name][0] for t in settings.targets]
     workspace = settings.workspace
 
+    if not settings.multi_service:  # plan-only for one context: its own outputs too
+        for name, value in outcomes[0].outputs().items():
+            out.set_output(name, value)
     if settings.plan_only:
-        include = [
-            {
-                "service": o.target.label(workspace),
-                "context": o.target.context_dir.relative_to(workspace).as_posix() or ".",
-                "dockerfile": o.target.dockerfile,
-                "region": o.region,
-                "context-hash": o.context_hash,
-            }
-            for o in outcomes
-            if o.needs_build
-        ]
-        out.set_output("matrix", json.dumps({"include": include}, separators=(",", ":")))
-        out.line(f"plan: {len(include)} of {len(outcomes)} services need a build")
+        out.set_output("matrix", _plan_matrix(outcomes, workspace))
         out.add_summary(plan_summary(outcomes))
     else:
         out.add_summary(services_summary(outcomes))
-    images = {o.target.label(workspace): o.image_uri for o in outcomes if o.image_uri}
-    out.set_output("images", json.dumps(images, separators=(",", ":"), sort_keys=True))
+    if settings.multi_service:
+        images = {o.target.label(workspace): o.image_uri for o in outcomes if o.image_uri}
+        out.set_output("images", json.dumps(images, separators=(",", ":"), sort_keys=True))
 
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
         out.error(
             _failure_message(outcome, results[outcome.target.name][1]), title="Pipecat Cloud build"
         )
-    if not settings.plan_only:
-        built = len(outcomes) - len(failed)
-        out.line(
-            f"{built} of {len(outcomes)} services built"
-            + (f", {len(failed)} failed" if failed else "")
-        )
+    out.line(_closing_line(outcomes, settings.plan_only))
     return 1 if failed else 0

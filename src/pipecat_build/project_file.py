@@ -30,6 +30,13 @@ def _string(value: object, key: str, path: Path) -> str:
     return value.strip()
 
 
+def _context_dir(value: object, path: Path) -> str:
+    """`pcc deploy` resolves an empty `context_dir` to the folder it runs in, like '.'."""
+    if isinstance(value, str) and not value.strip():
+        return "."
+    return _string(value, "build.context_dir", path)
+
+
 def load_project_file(folder: Path) -> ProjectFile | None:
     """Returns the build settings of `folder/pcc-deploy.toml`, or None when there is none."""
     path = folder / PROJECT_FILE_NAME
@@ -61,7 +68,7 @@ def load_project_file(folder: Path) -> ProjectFile | None:
     return ProjectFile(
         path=path,
         region=None if region is None else _string(region, "region", path),
-        context_dir=_string(build.get("context_dir", "."), "build.context_dir", path),
+        context_dir=_context_dir(build.get("context_dir", "."), path),
         dockerfile=None if dockerfile is None else _string(dockerfile, "build.dockerfile", path),
         exclude_patterns=tuple(patterns),
     )

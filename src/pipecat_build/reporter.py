@@ -39,10 +39,15 @@ class ConsoleReporter:
         self._lock = threading.Lock()
         self.outputs: dict[str, str] = {}
         self.summaries: list[str] = []
+        self.errors: list[str] = []  # masked, for the CLI's JSON result
 
-    def _write(self, text: str) -> None:
+    def masked(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")
+        return text
+
+    def _write(self, text: str) -> None:
+        text = self.masked(text)
         with self._lock:
             self._stream.write(text + "\n")
             self._stream.flush()
@@ -66,6 +71,8 @@ class ConsoleReporter:
         self._write(f"warning: {message}")
 
     def error(self, message: str, *, title: str | None = None) -> None:
+        with self._lock:
+            self.errors.append(self.masked(message))
         self._write(f"error: {message}")
 
     def debug(self, message: str) -> None:

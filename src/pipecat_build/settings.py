@@ -13,7 +13,7 @@ from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
 from .errors import InputError
-from .project_file import ProjectFile, load_project_file
+from .project_file import PROJECT_FILE_NAME, ProjectFile, load_project_file
 
 DEFAULT_API_URL = "https://api.pipecat.daily.co"
 TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
@@ -37,6 +37,12 @@ class Target:
     region: str | None
     extra_patterns: tuple[str, ...] = ()
     project_file: Path | None = None
+    origin: Path | None = None  # the folder the input named, before pcc-deploy.toml moved it
+
+    def input_folder(self, workspace: Path) -> str:
+        """The `context` to give a later run so it finds the same target (plan fan-out)."""
+        folder = self.origin or self.context_dir
+        return folder.relative_to(workspace).as_posix() or "."
 
     def label(self, workspace: Path) -> str:
         """How logs name this target: the service name, else the context path."""
@@ -65,12 +71,16 @@ class Settings:
 
 
 def read_action_inputs(environ: Mapping[str, str]) -> dict[str, str]:
-    """The runner passes `api-key` as `INPUT_API-KEY`: upper-cased, hyphens kept."""
-    return {
-        name[len("INPUT_") :].lower(): value
-        for name, value in environ.items()
-        if name.startswith("INPUT_")
-    }
+    """The runner passes `api-key` as `INPUT_API-KEY`: upper-cased, hyphens kept. Shells cannot
+    set such names, so `INPUT_API_KEY` (e.g. `docker run -e`) is read too; the runner's wins."""
+    inputs: dict[str, str] = {}
+    for name, value in environ.items():
+        if name.startswith("INPUT_") and "_" in name[len("INPUT_") :]:
+            inputs.setdefault(name[len("INPUT_") :].lower().replace("_", "-"), value)
+    for name, value in environ.items():
+        if name.startswith("INPUT_") and "_" not in name[len("INPUT_") :]:
+            inputs[name[len("INPUT_") :].lower()] = value
+    return inputs
 
 
 def clean_api_key(raw: str) -> str:
@@ -150,10 +160,10 @@ def clean_choice(name: str, raw: str, choices: tuple[_Choice, ...]) -> _Choice:
     raise InputError(name, f"'{raw.strip()}' is not one of: {', '.join(choices)}")
 
 
-def clean_region(raw: str) -> str | None:
+def clean_region(raw: str, input_name: str = "region") -> str | None:
     region = raw.strip()
     if region and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,40}", region):
-        raise InputError("region", f"'{region}' is not a region code such as us-west")
+        raise InputError(input_name, f"'{region}' is not a region code such as us-west")
     return region or None
 
 
@@ -197,81 +207,154 @@ def _target_from_project(
     region_input: str | None,
     input_name: str,
 ) -> Target:
-    """Applies `pcc-deploy.toml` from `folder` (as `pcc deploy` run there would); inputs win."""
+    """Applies `pcc-deploy.toml` from `folder` (as `pcc deploy` run there would); inputs win.
+
+    A bad value names the input it came from: the explicit input, else the project file."""
     project: ProjectFile | None = load_project_file(folder)
     context_dir = folder
-    dockerfile = dockerfile_input.strip()
+    dockerfile = clean_dockerfile(dockerfile_input, input_name) if dockerfile_input.strip() else ""
     region = region_input
     patterns: tuple[str, ...] = ()
     if project is not None:
+        shown = f"{project.path.relative_to(workspace.resolve()).as_posix()}"
         context_dir = _folder_in_workspace(
             folder / project.context_dir,
-            f"{project.path.name}: build.context_dir = {project.context_dir}",
+            f"{shown}: build.context_dir = {project.context_dir}",
             workspace,
-            "pcc-deploy.toml",
+            PROJECT_FILE_NAME,
         )
-        dockerfile = dockerfile or (project.dockerfile or "")
-        region = region or project.region
+        if not dockerfile and project.dockerfile:
+            dockerfile = clean_dockerfile(project.dockerfile, PROJECT_FILE_NAME)
+        if not region and project.region:
+            region = clean_region(project.region, PROJECT_FILE_NAME)
         patterns = project.exclude_patterns
     return Target(
         name=name,
         context_dir=context_dir,
-        dockerfile=clean_dockerfile(dockerfile or "Dockerfile", input_name),
-        region=clean_region(region or ""),
+        dockerfile=dockerfile or "Dockerfile",
+        region=region,
         extra_patterns=patterns,
         project_file=None if project is None else project.path,
+        origin=folder,
     )
 
 
-def clean_services(raw: str, workspace: Path, region: str | None) -> tuple[Target, ...]:
-    """`services` is YAML (name -> context, dockerfile, region) or a manifest path holding it."""
+_SERVICE_KEYS = frozenset({"context", "dockerfile", "region"})
+
+
+def _load_unique_yaml(text: str) -> object:
+    """`yaml.safe_load`, except that a name given twice is an error instead of the last one
+    silently winning (two services with one name would build only one of them)."""
     import yaml  # only multi-service runs pay for it
 
-    text = raw.strip()
-    if "\n" not in text and not text.endswith(":") and re.search(r"\.(ya?ml|json)$", text):
-        manifest = (workspace / text).resolve()
-        if workspace.resolve() not in manifest.parents or not manifest.is_file():
-            raise InputError("services", f"manifest file '{text}' not found in the workspace")
-        text = manifest.read_text(encoding="utf-8")
+    class UniqueKeys(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[object, object]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool):
+                continue  # construct_mapping reports what is wrong with it
+            if key in seen:
+                raise InputError(
+                    "services",
+                    f"'{key}' is given twice (line {key_node.start_mark.line + 1}); "
+                    "names must be unique",
+                )
+            seen.add(key)
+        return dict(loader.construct_mapping(node, deep=True))
+
+    UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     try:
-        data = yaml.safe_load(text)
+        return yaml.load(text, Loader=UniqueKeys)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise InputError(
-            "services", f"is not valid YAML{where}; expected name: {{context: ...}}"
+            "services",
+            f"is not valid YAML{where}; expected lines such as `name: {{context: folder}}`",
         ) from None
-    if isinstance(data, dict) and isinstance(data.get("services"), dict):
-        data = data["services"]
-    if not isinstance(data, dict) or not data:
-        raise InputError("services", "must be a mapping of service name to {context, dockerfile}")
-    targets = []
-    for name, spec in data.items():
-        if not isinstance(name, str) or not _SERVICE_NAME.match(name):
-            raise InputError(
-                "services", f"'{name}' is not a valid service name (letters, digits, . _ -)"
-            )
-        if spec is None:
-            spec = {}
-        if isinstance(spec, str):
-            spec = {"context": spec}
-        if not isinstance(spec, dict) or set(spec) - {"context", "dockerfile", "region"}:
-            raise InputError(
-                "services", f"service '{name}' takes only context, dockerfile and region"
-            )
-        values = {k: str(v) for k, v in spec.items() if v is not None}
-        folder = clean_context(values.get("context", name), workspace, "services")
-        targets.append(
-            _target_from_project(
-                name,
-                folder,
-                workspace,
-                values.get("dockerfile", ""),
-                clean_region(values.get("region", "")) or region,
-                "services",
-            )
+
+
+def _services_text(raw: str, workspace: Path) -> str:
+    """The YAML itself, or the text of the manifest file that a single-line value names."""
+    text = raw.strip()
+    if "\n" in text or ": " in text or text.endswith(":") or text.startswith("{"):
+        return text
+    manifest = (workspace / text).resolve()
+    root = workspace.resolve()
+    if root not in manifest.parents or not manifest.is_file():
+        raise InputError(
+            "services",
+            f"'{text}' is neither YAML (name: {{context: folder}}) nor a manifest file "
+            "in the workspace",
         )
-    return tuple(targets)
+    try:
+        return manifest.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError("services", f"cannot read manifest '{text}': {exc}") from None
+
+
+def _service_specs(data: object) -> dict[object, object]:
+    if (
+        isinstance(data, dict)
+        and set(data) == {"services"}
+        and isinstance(data["services"], dict)
+        and not set(data["services"]) <= _SERVICE_KEYS
+    ):
+        data = data["services"]  # a manifest may wrap the mapping in `services:`
+    if not isinstance(data, dict) or not data:
+        raise InputError(
+            "services", "must be a mapping of service name to {context, dockerfile, region}"
+        )
+    return data
+
+
+def _service_target(
+    name: object, spec: object, workspace: Path, region: str | None
+) -> Target:
+    if not isinstance(name, str) or not _SERVICE_NAME.match(name):
+        raise InputError(
+            "services",
+            f"'{name}' is not a valid service name (letters, digits, '.', '_', '-'; "
+            "at most 63 characters)",
+        )
+    if spec is None:
+        spec = {}
+    if isinstance(spec, str):
+        spec = {"context": spec}
+    if not isinstance(spec, dict) or set(spec) - _SERVICE_KEYS:
+        raise InputError(
+            "services", f"service '{name}' takes only context, dockerfile and region"
+        )
+    values: dict[str, str] = {}
+    for key, value in spec.items():
+        if isinstance(value, dict | list):
+            raise InputError("services", f"service '{name}': {key} must be a single value")
+        if value is not None:
+            values[str(key)] = str(value)
+    try:
+        folder = clean_context(values.get("context", name), workspace, "services")
+        own_region = clean_region(values.get("region", ""), "services")
+        return _target_from_project(
+            name, folder, workspace, values.get("dockerfile", ""), own_region or region,
+            "services",
+        )
+    except InputError as exc:
+        if exc.input_name != "services":
+            raise
+        detail = str(exc).removeprefix("Input 'services': ")
+        raise InputError("services", f"service '{name}': {detail}") from None
+
+
+def clean_services(raw: str, workspace: Path, region: str | None) -> tuple[Target, ...]:
+    """`services` is YAML (name -> context, dockerfile, region) or a manifest path holding it.
+
+    A service without `context` uses the folder named like it; a service's `region` wins
+    over the `region` input, which wins over its `pcc-deploy.toml`."""
+    specs = _service_specs(_load_unique_yaml(_services_text(raw, workspace)))
+    return tuple(_service_target(name, spec, workspace, region) for name, spec in specs.items())
 
 
 def build_settings(inputs: Mapping[str, str], workspace: Path) -> Settings:
@@ -280,6 +363,7 @@ def build_settings(inputs: Mapping[str, str], workspace: Path) -> Settings:
     def get(name: str) -> str:
         return inputs.get(name, "")
 
+    workspace = workspace.resolve()
     api_key = clean_api_key(get("api-key"))
     api_url = clean_api_url(get("api-url"))
     region = clean_region(get("region"))
@@ -294,7 +378,7 @@ def build_settings(inputs: Mapping[str, str], workspace: Path) -> Settings:
     return Settings(
         api_key=api_key,
         api_url=api_url,
-        workspace=workspace.resolve(),
+        workspace=workspace,
         targets=targets,
         multi_service=bool(services),
         force=clean_bool("force", get("force")),

@@ -53,7 +53,8 @@ def single_summary(outcome: Outcome) -> str:
         ("Logs", f"[open]({logs})" if logs else "-"),
     ]
     lines = [
-        f"### Pipecat Cloud build: {_cell(outcome.target.name or 'image')}",
+        "### Pipecat Cloud build"
+        + (f": {_cell(outcome.target.name)}" if outcome.target.name else ""),
         "",
         "| | |",
         "|---|---|",
@@ -70,13 +71,14 @@ def services_summary(outcomes: list[Outcome]) -> str:
     lines = [
         "### Pipecat Cloud builds",
         "",
-        "| Service | Status | Image URI | Context hash | Cached | Duration |",
-        "|---|---|---|---|---|---|",
+        "| Service | Status | Image URI | Context hash | Region | Cached | Duration |",
+        "|---|---|---|---|---|---|---|",
     ]
     for o in outcomes:
         lines.append(
             f"| {_cell(o.target.name)} | {_ICONS.get(o.status, '❌')} {o.status} | "
-            f"{_code(o.image_uri)} | {_code(o.context_hash)} | {'yes' if o.cached else 'no'} | "
+            f"{_code(o.image_uri)} | {_code(o.context_hash)} | {_cell(o.region or '-')} | "
+            f"{'yes' if o.cached else 'no'} | "
             f"{_duration(o.build.get('buildDurationSeconds', ''))} |"
         )
     errors = [o for o in outcomes if o.error]
@@ -90,12 +92,19 @@ def plan_summary(outcomes: list[Outcome]) -> str:
     lines = [
         "### Pipecat Cloud build plan",
         "",
-        "| Service | Context hash | Needs a build | Existing image |",
-        "|---|---|---|---|",
+        "| Service | Context hash | Region | Needs a build | Existing image |",
+        "|---|---|---|---|---|",
     ]
     for o in outcomes:
+        needs = "yes" if o.needs_build else "no"
+        if o.error:
+            needs = "❌ error"
         lines.append(
             f"| {_cell(o.target.name or '.')} | {_code(o.context_hash)} | "
-            f"{'yes' if o.needs_build else 'no'} | {_code(o.image_uri)} |"
+            f"{_cell(o.region or '-')} | {needs} | {_code(o.image_uri)} |"
         )
+    errors = [o for o in outcomes if o.error]
+    if errors:
+        lines.append("")
+        lines += [f"- **{_cell(o.target.name or '.')}**: {_cell(o.error)}" for o in errors]
     return "\n".join(lines) + "\n"
