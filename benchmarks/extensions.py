@@ -27,7 +27,7 @@ def upload_vs_curl(scratch: Path, quick: bool) -> str:
     `curl -sS -o /dev/null` with one `-F name=value` per ticket field plus
     `-F file=@archive`, each several times in fresh processes; report medians and the ratio.
     """
-    raise NotImplementedError("needs a startable pipecat_build.emulator (in progress)")
+    raise NotImplementedError("not wired yet: start pipecat_build.emulator, then see docstring")
 
 
 def action_peak_rss(scratch: Path, quick: bool) -> str:
