@@ -1,0 +1,68 @@
+"""`pipecat-build demo` as a newcomer runs it: exit 0, the outputs printed, and a log that reads
+like the runner's viewer (folded phases, human sizes, no raw workflow commands or secrets)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from pipecat_build.demo import DEMO_KEY, RunnerLog
+
+from .action_harness import ROOT
+
+CLI = Path(sys.executable).with_name("pipecat-build")
+
+
+def test_demo_runs_end_to_end_and_reads_well(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(CLI), "demo", "--build-seconds", "0.2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TMPDIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "Traceback" not in out + done.stderr
+    assert not [ln for ln in out.splitlines() if ln.lstrip().startswith("::")]
+    assert DEMO_KEY not in out
+    for phase in ("Pack the build context", "Look for a build to reuse",
+                  "Upload the build context", "Start the build"):
+        assert f"▸ {phase}" in out
+    assert re.search(r"^  packed \d+ files, \d+(\.\d)? (B|KiB|MiB) -> ", out, flags=re.M)
+    first, second = out.split("== second run")[0], out.split("== second run")[1]
+    assert "▸ Upload the build context" not in second, "the second run uploads nothing"
+    assert [ln for ln in first.splitlines() if ln.startswith("✅")][-1].startswith("✅ built ")
+    assert [ln for ln in second.splitlines() if ln.startswith("✅")][-1].startswith("✅ reused ")
+    outputs = re.findall(r"^  (image-uri|cached) +(\S+)$", out, flags=re.M)
+    assert ("cached", "false") in outputs and ("cached", "true") in outputs
+    uris = {v for k, v in outputs if k == "image-uri"}
+    assert len(uris) == 1 and next(iter(uris)).startswith("123456789012.dkr.ecr")
+    assert out.rstrip().splitlines()[-1] == (
+        "demo finished: the second run reused the first build"
+    )
+
+
+def test_the_runner_log_view_masks_folds_and_labels() -> None:
+    shown: list[str] = []
+    log = RunnerLog(shown.append)
+    for raw in [
+        "::add-mask ::s3cr3t-value",
+        "::group ::Upload the build context",
+        "sending s3cr3t-value now",
+        "::endgroup ::",
+        "::debug ::hidden detail",
+        "::error title=Pipecat Cloud build::it failed%0ALast log lines:%0Aline 1",
+        "::warning file=agent/.env::secret-looking file",
+        "plain",
+    ]:
+        log.feed(raw + "\n")
+    assert shown == [
+        "▸ Upload the build context",
+        "  sending *** now",
+        "Error: it failed",
+        "Last log lines:",
+        "line 1",
+        "Warning: secret-looking file",
+        "plain",
+    ]
