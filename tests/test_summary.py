@@ -96,7 +96,7 @@ def test_plan_summary() -> None:
     assert table[2] == ["done", "0123456789abcdef", "us-west", "no", URI]
 
 
-@hsettings(max_examples=60, deadline=None)
+@hsettings(max_examples=30, deadline=None)
 @given(error=st.text(max_size=80), status=st.sampled_from(["failed", "timeout", "error"]))
 def test_any_error_text_keeps_the_tables_shape(error: str, status: str) -> None:
     bad = outcome("svc", status=status, error=error or "x", context_hash="abcd", region="r")
