@@ -9,6 +9,8 @@ ratios against the references measured in the same run:
   fast   our write_archive(compression="fast")
 Peak RSS is per process (the child's VmHWM; os.wait4's ru_maxrss as a fallback); "RSS+" is
 above a baseline interpreter that imported the same modules and built the same member list.
+Then the whole-action extensions (extensions.py: upload vs curl -F, the action's peak RSS,
+cache-hit run, import time) and one table of every target of issue 4, met or not.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ sys.path.insert(0, str(HERE))
 
 from contexts import SPECS, ContextSpec, describe, ensure_context, ensure_tar  # noqa: E402
 from extensions import EXTENSIONS  # noqa: E402
+from figures import Figure, targets_table  # noqa: E402
 
 KINDS = ["baseline", "floor", "pcc", "cli", "fast"]
 
@@ -104,13 +107,62 @@ def table(results: dict[str, tuple[ContextSpec, int, int, dict[str, Samples]]]) 
     return "\n".join(lines)
 
 
+def archive_figures(
+    results: dict[str, tuple[ContextSpec, int, int, dict[str, Samples]]],
+) -> list[Figure]:
+    """The archive rows of the Targets table, from the same run's medians."""
+    figures = []
+    med = {
+        name: {k: statistics.median(s.seconds) for k, s in samples.items()}
+        for name, (_spec, _files, _content, samples) in results.items()
+    }
+    mb = {name: content / 1e6 for name, (_s, _f, content, _x) in results.items()}
+    for name in ("small-py", "mixed"):
+        if name in med:
+            m = med[name]
+            figures.append(
+                Figure(
+                    f"archive+hash / deflate floor, {name} {mb[name]:.0f} MB",
+                    m["cli"] / m["floor"],
+                    1.05,
+                    f"cli {m['cli']:.2f} s, floor {m['floor']:.2f} s",
+                )
+            )
+    for name, m in med.items():
+        figures.append(
+            Figure(
+                f"archive+hash / pcc create_deterministic_tarball, {name} {mb[name]:.0f} MB",
+                m["cli"] / m["pcc"],
+                0.8,
+                f"cli {m['cli']:.2f} s, pcc {m['pcc']:.2f} s; "
+                f"pcc/floor {m['pcc'] / m['floor']:.2f}",
+            )
+        )
+    if "text" in med:
+        m = med["text"]
+        figures.append(
+            Figure(
+                f"`compression: fast` / cli, text {mb['text']:.0f} MB",
+                m["fast"] / m["cli"],
+                0.25,
+                f"fast {m['fast']:.2f} s, cli {m['cli']:.2f} s",
+            )
+        )
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run (seconds)")
     parser.add_argument("--reps", type=int, help="runs per method (default 5, quick 1)")
     parser.add_argument("--scratch", type=Path, default=REPO / ".bench")
     parser.add_argument("--only", action="append", help="context name (repeatable)")
-    parser.add_argument("--extensions", action="store_true", help="also run the extensions")
+    parser.add_argument(
+        "--no-extensions", action="store_true", help="archive table only (no emulator, no curl)"
+    )
+    parser.add_argument(
+        "--no-archive", action="store_true", help="whole-action extensions only (no archive table)"
+    )
     args = parser.parse_args()
     reps = args.reps or (1 if args.quick else 5)
     scratch = args.scratch.resolve() / ("quick" if args.quick else "full")
@@ -119,20 +171,27 @@ def main() -> None:
 
     results = {}
     started = time.monotonic()
-    for spec in specs:
+    for spec in [] if args.no_archive else specs:
         root = ensure_context(scratch, spec)
         files, content = describe(root)
         print(f"# {spec.name}: {spec.what}, {files} files, {content / 1e6:.1f} MB", flush=True)
         results[spec.name] = (spec, files, content, measure(spec, scratch, reps))
-    print()
-    print(table(results))
-    print(f"\n{reps} run(s) per method, medians; total {time.monotonic() - started:.0f}s")
-    if args.extensions:
-        for name, extension in EXTENSIONS.items():
-            try:
-                print(f"{name}: {extension(scratch, args.quick)}")
-            except NotImplementedError as missing:
-                print(f"{name}: not implemented yet ({missing})")
+    figures = []
+    if results:
+        print()
+        print(table(results))
+        print(f"\n{reps} run(s) per method, medians; total {time.monotonic() - started:.0f}s")
+        figures += archive_figures(results)
+    for name, extension in {} if args.no_extensions else EXTENSIONS.items():
+        print(f"# {name}", flush=True)
+        try:
+            figures += extension(scratch, args.quick, reps)
+        except NotImplementedError as skipped:
+            print(f"{name}: skipped ({skipped})")
+    if figures:
+        print(f"\nTargets (issue 4), medians of {reps} run(s); timings never fail this command")
+        print(targets_table(figures))
+    print(f"total {time.monotonic() - started:.0f}s")
 
 
 if __name__ == "__main__":
