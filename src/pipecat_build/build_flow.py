@@ -32,9 +32,10 @@ IN_PROGRESS = frozenset({"pending", "building"})
 SENSITIVE_UPLOAD_FIELDS = ("policy", "x-amz-signature", "x-amz-credential", "x-amz-security-token")
 MAX_POLL_FAILURES = 5
 UPLOAD_ATTEMPTS = 5
-CREATE_ATTEMPTS = 4
+CREATE_ATTEMPTS = 6
 TICKET_MARGIN = 60.0  # seconds: a ticket about to expire is renewed before uploading
 ADOPT_WINDOW = 300.0  # seconds: a build this recent with our hash may be our own lost create
+CREATE_SPREAD = 1.0  # seconds: runs that reach "create" together spread over up to this
 LAST_LINES_ON_FAILURE = 20
 
 
@@ -147,9 +148,10 @@ class BuildFlow:
         self.out = reporter
         self.cancel = cancel
         self.regions = regions or RegionResolver(api)
-        self.policy = RetryPolicy()
+        self.policy: RetryPolicy = getattr(api, "policy", None) or RetryPolicy()
         self.rng = rng or random.Random()
         self.last_log_lines: deque[str] = deque(maxlen=LAST_LINES_ON_FAILURE)
+        self._log_fetch_failing = False
 
     # -- steps ------------------------------------------------------------------------------
 
@@ -220,7 +222,8 @@ class BuildFlow:
         ticket = self._ticket(region)
         started = time.monotonic()
         for attempt in range(1, UPLOAD_ATTEMPTS + 1):
-            if ticket.expires_at - time.time() < TICKET_MARGIN:
+            # "About to expire": within a minute, or half the lifetime of a short-lived URL.
+            if ticket.seconds_left() < min(TICKET_MARGIN, ticket.lifetime / 2):
                 self.out.line("the upload URL is about to expire; asking for a new one")
                 ticket = self._ticket(region)
             meter = ProgressMeter(size, self.out.line)
@@ -230,9 +233,12 @@ class BuildFlow:
             except StorageError as exc:
                 if not exc.retryable or attempt == UPLOAD_ATTEMPTS:
                     raise
-                delay = self.policy.delay_before_retry(attempt - 1, None, self.rng)
+                delay = self.policy.delay_before_retry(attempt - 1, exc.retry_after, self.rng)
+                if delay > self.policy.total_deadline:
+                    raise
                 self.out.line(f"{exc}; sending it again in {delay:.1f}s")
                 if exc.expired:
+                    self.out.line("the upload URL expired; asking for a new one")
                     ticket = self._ticket(region)
                 self._wait(delay)
         elapsed = time.monotonic() - started
@@ -253,7 +259,9 @@ class BuildFlow:
             except AnswerLost as exc:
                 self.out.line(f"{exc}; checking whether the build was created anyway")
                 self._wait(self.policy.delay_before_retry(attempt - 1, None, self.rng))
-                found = self.find_running_or_done(context_hash, region, dockerfile, since)
+                found = self._look_for_lost_build(
+                    context_hash, region, dockerfile, since, settle=exc.maybe_pending
+                )
                 if found is not None:
                     self.out.line(f"found build {found.get('id')}: adopting it")
                     cached = found.get("status") == "success" and _created_at(found) < since
@@ -262,12 +270,39 @@ class BuildFlow:
                     raise ActionError(f"could not create the build: {exc}") from None
         raise AssertionError("unreachable")
 
+    def _look_for_lost_build(
+        self, context_hash: str, region: str, dockerfile: str, since: float, *, settle: bool
+    ) -> dict[str, Any] | None:
+        """After a timeout the service may still be creating the build: keep looking for as
+        long as a request may take (the read timeout) before concluding it was never made."""
+        read_timeout = float(getattr(self.api, "timeout", (0.0, 0.0))[1]) if settle else 0.0
+        ends = time.monotonic() + read_timeout
+        step = max(0.1, read_timeout / 6)
+        while True:
+            found = self.find_running_or_done(context_hash, region, dockerfile, since)
+            left = ends - time.monotonic()
+            if found is not None or left <= 0:
+                return found
+            self._wait(min(step, left))
+
+    def _spread_then_look(
+        self, context_hash: str, region: str, dockerfile: str
+    ) -> dict[str, Any] | None:
+        """Runs of one context started together would each find nothing and each create a
+        build; a random pause before one more look lets the later one find the earlier one's
+        (no server-side lock exists, so this narrows the race rather than closing it)."""
+        self._wait(self.rng.uniform(0.0, min(CREATE_SPREAD, self.settings.poll_interval)))
+        return self.find_running_or_done(context_hash, region, dockerfile)
+
     def _print_logs(self, build_id: str, tailer: LogTailer) -> None:
         try:
             window, has_more = self.api.get_logs(build_id)
         except ActionError as exc:
-            self.out.debug(f"log fetch failed (the build status decides the outcome): {exc}")
+            if not self._log_fetch_failing:
+                self.out.line(f"could not read the build log ({exc}); will try again")
+            self._log_fetch_failing = True
             return
+        self._log_fetch_failing = False
         step = tailer.feed(window, requested_limit=LOG_LIMIT, has_more=has_more)
         if step.marker:
             self.out.line(step.marker)
@@ -353,7 +388,9 @@ class BuildFlow:
             with out.group("Start the build"):
                 answer = None
                 if not self.settings.force:
-                    found = self.find_running_or_done(context_hash, region, dockerfile)
+                    found = self.find_running_or_done(
+                        context_hash, region, dockerfile
+                    ) or self._spread_then_look(context_hash, region, dockerfile)
                     if found is not None:
                         out.line(
                             f"build {found.get('id')} of this context is already "
@@ -367,6 +404,7 @@ class BuildFlow:
                 out.set_output("build-id", str(build["id"]))
                 out.line(f"build id: {build['id']}")
                 STARTED_BUILDS.append(str(build["id"]))
+                scratch.discard(context.path)  # the service has it now; free the disk
                 if answer.cached:
                     out.line("Pipecat Cloud answered with its cached build of this context")
                     return self._finish(outcome, build, cached=True)
