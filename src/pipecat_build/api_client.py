@@ -8,10 +8,12 @@ reach another host, and no message built here ever contains it.
 from __future__ import annotations
 
 import json
+import math
+import os
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +24,46 @@ from .retry_policy import RetryPolicy, is_retryable_status, parse_retry_after
 
 API_TIMEOUT = (10.0, 30.0)  # connect, read (seconds)
 LOG_LIMIT = 10_000  # the endpoint's maximum: a whole log up to this size fits one answer
+API_ATTEMPTS = 8  # with full jitter these fit well inside the policy's 120 s deadline
+BASE_DELAY = 0.5
+TIMEOUT_ENV = "PIPECAT_BUILD_HTTP_TIMEOUT"  # read timeout of API calls, seconds
+BASE_DELAY_ENV = "PIPECAT_BUILD_RETRY_BASE_DELAY"  # first backoff ceiling, seconds
+# Statuses a gateway sends while the service behind it may still be working on the request.
+_MAYBE_STILL_PROCESSING = frozenset({502, 504})
+
+
+def _env_seconds(name: str, default: float, environ: Mapping[str, str] | None = None) -> float:
+    """A positive number of seconds from the environment; anything else means the default."""
+    raw = (os.environ if environ is None else environ).get(name, "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        return default
+    return value if 0 < value < 3600 else default
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds: the RFC's integer or HTTP-date, and also a decimal number
+    (some services and proxies send "0.5"); None when absent or unusable."""
+    text = (value or "").strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        return parse_retry_after(value, datetime.now(UTC))
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def api_timeout(environ: Mapping[str, str] | None = None) -> tuple[float, float]:
+    """Connect and read timeouts of API calls; the read timeout can be lowered (tests, slow
+    links raise it) with PIPECAT_BUILD_HTTP_TIMEOUT."""
+    return API_TIMEOUT[0], _env_seconds(TIMEOUT_ENV, API_TIMEOUT[1], environ)
+
+
+def api_retry_policy(environ: Mapping[str, str] | None = None) -> RetryPolicy:
+    """The production policy, except that PIPECAT_BUILD_RETRY_BASE_DELAY may shorten the
+    first backoff (tests inject hundreds of faults and must not sleep for real)."""
+    base = min(_env_seconds(BASE_DELAY_ENV, BASE_DELAY, environ), 20.0)
+    return RetryPolicy(max_attempts=API_ATTEMPTS, base_delay=base, max_delay=20.0)
 
 
 class ApiError(ActionError):
@@ -34,7 +76,15 @@ class ApiError(ActionError):
 
 
 class AnswerLost(ActionError):
-    """A request may have been processed but its answer never arrived (5xx, reset, timeout)."""
+    """A request may have been processed but its answer never arrived (5xx, reset, timeout).
+
+    `maybe_pending` says the service may still be working on it (a timeout, or a gateway's
+    502/504), so the result can appear a while later.
+    """
+
+    def __init__(self, message: str, *, maybe_pending: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_pending = maybe_pending
 
 
 @dataclass(frozen=True)
@@ -43,6 +93,14 @@ class UploadTicket:
     url: str
     fields: list[tuple[str, str]]  # in the order the API gave them
     expires_at: float  # epoch seconds
+    received_at: float = field(default_factory=time.time)  # with expires_at: its lifetime
+
+    def seconds_left(self) -> float:
+        return self.expires_at - time.time()
+
+    @property
+    def lifetime(self) -> float:
+        return max(0.0, self.expires_at - self.received_at)
 
 
 @dataclass(frozen=True)
@@ -70,16 +128,24 @@ class PipecatApi:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         on_retry: Callable[[str], None] | None = None,
-        timeout: tuple[float, float] = API_TIMEOUT,
+        timeout: tuple[float, float] | None = None,
     ) -> None:
         self._session = session
         self._base = base_url.rstrip("/")
+        self._key = api_key
         self._headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
-        self._policy = policy or RetryPolicy()
+        self.policy = policy or api_retry_policy()
+        # Log lines are a nicety: a failed fetch is tried once more, then the next poll comes.
+        self._log_policy = RetryPolicy(
+            max_attempts=2,
+            base_delay=self.policy.base_delay,
+            max_delay=self.policy.max_delay,
+            total_deadline=self.policy.total_deadline,
+        )
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._on_retry = on_retry or (lambda message: None)
-        self._timeout = timeout
+        self.timeout = timeout or api_timeout()
         self.request_count = 0
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -90,7 +156,7 @@ class PipecatApi:
             method,
             self._base + path,
             headers=self._headers,
-            timeout=self._timeout,
+            timeout=self.timeout,
             allow_redirects=False,
             **kwargs,
         )
@@ -113,6 +179,10 @@ class PipecatApi:
             )
         return body
 
+    def _redact(self, text: str) -> str:
+        """Server-supplied text is shown to the user; a server echoing the key must not leak it."""
+        return text.replace(self._key, "***") if self._key else text
+
     def _error(self, response: requests.Response, what: str) -> ActionError:
         message, code = "", ""
         try:
@@ -121,7 +191,8 @@ class PipecatApi:
                 message, code = str(body.get("error", "")), str(body.get("code", ""))
         except ValueError:
             pass
-        detail = message or response.reason or "no details"
+        detail = self._redact(message or response.reason or "no details")
+        code = self._redact(code)
         status = response.status_code
         if status == 401:
             return InputError(
@@ -130,7 +201,7 @@ class PipecatApi:
         if status == 403:
             return InputError("api-key", f"not allowed to {what} (403: {detail})")
         if 300 <= status < 400:
-            where = response.headers.get("Location", "?")
+            where = self._redact(response.headers.get("Location", "?"))
             return ApiError(
                 f"{what}: unexpected redirect ({status}) to {where}; check api-url", status
             )
@@ -138,10 +209,18 @@ class PipecatApi:
             f"{what} failed (HTTP {status}{', ' + code if code else ''}): {detail}", status, code
         )
 
-    def _call(self, method: str, path: str, what: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        policy: RetryPolicy | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         """Idempotent call: retried on 429, 5xx, timeouts, resets and garbled answers."""
-        deadline = self._policy.deadline()
-        for attempt in self._policy.attempts():
+        policy = policy or self.policy
+        deadline = policy.deadline()
+        for attempt in policy.attempts():
             retry_after: float | None = None
             try:
                 response = self._send(method, path, **kwargs)
@@ -149,9 +228,7 @@ class PipecatApi:
                     return self._decode(response, what)
                 if not is_retryable_status(response.status_code):
                     raise self._error(response, what)
-                retry_after = parse_retry_after(
-                    response.headers.get("Retry-After"), datetime.now(UTC)
-                )
+                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
                 problem = f"HTTP {response.status_code}"
                 failure: ActionError = self._error(response, what)
             except (requests.ConnectionError, requests.Timeout) as exc:
@@ -163,7 +240,7 @@ class PipecatApi:
                 if exc.status is None or exc.status >= 300:
                     raise
                 problem, failure = "garbled answer", exc
-            decision = self._policy.plan(
+            decision = policy.plan(
                 attempt, retryable=True, retry_after=retry_after, deadline=deadline, rng=self._rng
             )
             if not decision.retry:
@@ -229,10 +306,18 @@ class PipecatApi:
                 "/v1/builds",
                 json={"uploadId": upload_id, "region": region, "dockerfilePath": dockerfile},
             )
+        except requests.ReadTimeout as exc:
+            raise AnswerLost(
+                f"{what}: no answer within {self.timeout[1]:g}s ({type(exc).__name__})",
+                maybe_pending=True,
+            ) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise AnswerLost(f"{what}: the answer was lost ({type(exc).__name__})") from None
         if response.status_code >= 500 or response.status_code == 429:
-            raise AnswerLost(f"{what}: HTTP {response.status_code}")
+            raise AnswerLost(
+                f"{what}: HTTP {response.status_code}",
+                maybe_pending=response.status_code in _MAYBE_STILL_PROCESSING,
+            )
         if response.status_code >= 300:
             raise self._error(response, what)
         try:
@@ -257,6 +342,7 @@ class PipecatApi:
             "GET",
             f"/v1/builds/{build_id}/logs",
             f"read logs of build {build_id}",
+            self._log_policy,
             params={"limit": limit},
         )
         logs = body.get("logs", [])

@@ -7,6 +7,8 @@ import signal
 import threading
 from types import FrameType
 
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
 
 class Cancelled(BaseException):
     """Raised in the main thread by the signal handler; BaseException so no `except
@@ -22,11 +24,21 @@ class Cancelled(BaseException):
 
 
 def install_handlers(cancel: threading.Event) -> None:
+    """The first signal raises Cancelled in the main thread; later ones only set `cancel`
+    (the run is already ending)."""
+
     def handle(signum: int, frame: FrameType | None) -> None:
         already = cancel.is_set()
         cancel.set()
         if not already:
             raise Cancelled(signum)
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in SIGNALS:
         signal.signal(signum, handle)
+
+
+def disarm() -> None:
+    """Once the outcome is written, a late signal must not interrupt the exit with a
+    traceback: the process is about to end anyway."""
+    for signum in SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)

@@ -1,4 +1,9 @@
-"""The GitHub runner adapter: workflow commands on stdout, file commands for outputs/summary."""
+"""The GitHub runner adapter: workflow commands on stdout, file commands for outputs/summary.
+
+Masked values are also replaced by `***` here before anything is written: the runner masks
+only what reaches its log, not what a step writes to GITHUB_OUTPUT or the summary, and a
+server that echoes a secret in an error message must not get it printed either.
+"""
 
 from __future__ import annotations
 
@@ -9,34 +14,46 @@ from collections.abc import Iterator
 
 import github_action_utils as gha
 
+MIN_REDACTED = 8  # shorter masked values are left to the runner: replacing them would garble
+
 
 class GitHubReporter:
     """Writes through github-action-utils, which escapes command data and writes the
-    GITHUB_OUTPUT heredoc records; a lock keeps concurrent builds' lines whole."""
+    GITHUB_OUTPUT heredoc records; a lock keeps concurrent builds' lines whole (re-entrant,
+    so the cancellation handler can still write after interrupting a write)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._in_group = False
+        self._secrets: list[str] = []
+
+    def _clean(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
 
     def mask(self, secret: str) -> None:
         for part in secret.splitlines():
             if part.strip():
                 with self._lock:
                     gha.add_mask(part)
+                    if len(part.strip()) >= MIN_REDACTED:
+                        self._secrets.append(part.strip())
+                        self._secrets.sort(key=len, reverse=True)
 
     def line(self, text: str) -> None:
         # A log line that looks like a workflow command must not act as one.
         if text.lstrip().startswith("::"):
             text = " " + text
         with self._lock:
-            gha.echo(text)
+            gha.echo(self._clean(text))
 
     @contextlib.contextmanager
     def group(self, title: str) -> Iterator[None]:
         with self._lock:
             nested = self._in_group
             if not nested:
-                gha.start_group(title)
+                gha.start_group(self._clean(title))
                 self._in_group = True
         try:
             yield
@@ -48,28 +65,28 @@ class GitHubReporter:
 
     def notice(self, message: str, *, title: str | None = None, file: str | None = None) -> None:
         with self._lock:
-            gha.notice(message, title=title, file=file)
+            gha.notice(self._clean(message), title=title, file=file)
 
     def warning(self, message: str, *, title: str | None = None, file: str | None = None) -> None:
         with self._lock:
-            gha.warning(message, title=title, file=file)
+            gha.warning(self._clean(message), title=title, file=file)
 
     def error(self, message: str, *, title: str | None = None) -> None:
         with self._lock:
-            gha.error(message, title=title)
+            gha.error(self._clean(message), title=title)
 
     def debug(self, message: str) -> None:
         with self._lock:
-            gha.debug(message)
+            gha.debug(self._clean(message))
 
     def set_output(self, name: str, value: str) -> None:
         if not os.environ.get("GITHUB_OUTPUT"):
             return
         with self._lock:
-            gha.set_output(name, value)
+            gha.set_output(name, self._clean(value))
 
     def add_summary(self, markdown: str) -> None:
         if not os.environ.get("GITHUB_STEP_SUMMARY"):
             return
         with self._lock:
-            gha.append_job_summary(markdown)
+            gha.append_job_summary(self._clean(markdown))

@@ -19,6 +19,7 @@ class _NoNetrc(AuthBase):
 
 
 def _identify(session: requests.Session) -> requests.Session:
+    session.verify = True  # explicit: no code path may turn certificate checks off
     session.auth = _NoNetrc()
     session.headers["User-Agent"] = "pipecat-cloud-build-action"
     return session

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from .api_client import UploadTicket
+from .api_client import UploadTicket, retry_after_seconds
 from .errors import ActionError
 
 UPLOAD_TIMEOUT = (10.0, 120.0)
@@ -25,10 +25,18 @@ _CHUNK = 1 << 20  # bytes per socket write: large chunks keep Python out of the 
 class StorageError(ActionError):
     """Storage refused the upload; `retryable` tells whether sending it again may help."""
 
-    def __init__(self, message: str, *, retryable: bool, expired: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        expired: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.expired = expired
+        self.retry_after = retry_after
 
 
 class _LargeBlockAdapter(HTTPAdapter):
@@ -126,9 +134,25 @@ def upload_archive(
             raise StorageError(
                 f"upload to storage failed ({type(exc).__name__})", retryable=True
             ) from None
-    if response.status_code in (200, 201, 204):
+    if response.status_code in (201, 204):
         return
+    if response.status_code == 200:
+        if not _looks_like_a_web_page(response):
+            return
+        # A proxy or captive portal answered, not the bucket: the object is not stored.
+        raise StorageError(
+            "storage answered HTTP 200 with a web page instead of accepting the upload",
+            retryable=True,
+        )
     message = parse_storage_error(response.status_code, response.content)
     expired = "expired" in message.lower()
     retryable = response.status_code >= 500 or response.status_code in (408, 429) or expired
-    raise StorageError(message, retryable=retryable, expired=expired)
+    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+    raise StorageError(message, retryable=retryable, expired=expired, retry_after=retry_after)
+
+
+def _looks_like_a_web_page(response: requests.Response) -> bool:
+    """S3 answers a browser POST with 204 (or an empty 200); a page means someone else did."""
+    kind = response.headers.get("Content-Type", "").lower()
+    start = response.content[:512].lstrip().lower()
+    return "html" in kind or start.startswith((b"<!doctype html", b"<html"))
