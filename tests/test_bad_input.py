@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pipecat_build.emulator import Emulator
 
-from .action_harness import TEST_KEY, ActionRun, run_action
+from .action_harness import TEST_KEY, ActionRun, run_action, setpriv
 
 
 def assert_clean_failure(
@@ -111,14 +114,53 @@ def test_symlink_outside_the_context_is_refused(
     assert not [r for r in emulator.requests if r.server == "storage"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
-def test_unreadable_file(emulator: Emulator, workspace: Path, files: Path) -> None:
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A folder `nobody` can reach (pytest's own tmp_path is private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="pipecat-unprivileged-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and setpriv() is None, reason="root without setpriv")
+def test_unreadable_file(
+    emulator: Emulator, workspace: Path, files: Path, shared_tmp: Path
+) -> None:
+    as_root = os.geteuid() == 0
+    if as_root:  # root reads every file: run the entrypoint as nobody, as a runner would
+        workspace = Path(shutil.copytree(workspace, shared_tmp / "workspace"))
+        files = shared_tmp / "runner"
+        for folder in (files, files / "tmp", files / "home"):
+            folder.mkdir(parents=True)
+            folder.chmod(0o777)
+        (files / "output").touch(mode=0o666)
+        (files / "output").chmod(0o666)
     locked = workspace / "locked.txt"
     locked.write_text("x")
     locked.chmod(0)
     before = snapshot(workspace)
-    run = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url, region="us-west")
-    assert_clean_failure(run, "context", workspace, before)
+    run = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url,
+                     region="us-west", as_nobody=as_root)
+    error = assert_clean_failure(run, "context", workspace, before)
+    assert "locked.txt" in error
+    assert not [r for r in emulator.requests if r.server == "storage"]
+
+
+def test_truncated_answer(emulator: Emulator, workspace: Path, files: Path) -> None:
+    from pipecat_build.emulator import Fault
+
+    emulator.inject(Fault(kind="truncated", endpoint="GET /v1/properties", count=50))
+    before = snapshot(workspace)
+    run = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url)
+    assert run.returncode == 1
+    [error] = [ln for ln in run.stdout.splitlines() if ln.startswith("::error")]
+    assert "not JSON" in error and "default region" in error
+    assert "Traceback" not in run.log
+    assert snapshot(workspace) == before
+    assert run.files == []
 
 
 def test_socket_and_fifo_are_skipped_with_a_warning(

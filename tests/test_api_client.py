@@ -1,0 +1,180 @@
+"""The API client against the emulator over loopback: what is retried, how long it waits, what
+is never retried, and the timeouts every request carries."""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from pipecat_build.api_client import (
+    AnswerLost,
+    ApiError,
+    PipecatApi,
+    api_retry_policy,
+    api_timeout,
+    retry_after_seconds,
+)
+from pipecat_build.emulator import Emulator, EmulatorConfig, Fault
+from pipecat_build.errors import InputError
+from pipecat_build.retry_policy import RetryPolicy
+
+from .action_harness import TEST_KEY
+
+
+class TimedSession(requests.Session):
+    """A real session that notes the timeout of each request it sends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeouts: list[Any] = []
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.timeouts.append(kwargs.get("timeout"))
+        return super().request(*args, **kwargs)
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with Emulator(EmulatorConfig(api_key=TEST_KEY)) as emulator:
+        yield emulator
+
+
+def client(emu: Emulator, sleeps: list[float], **kwargs: Any) -> tuple[PipecatApi, TimedSession]:
+    session = TimedSession()
+    policy = kwargs.pop("policy", RetryPolicy(max_attempts=8, base_delay=0.01, max_delay=0.2))
+    api = PipecatApi(session, emu.api_url, TEST_KEY, policy=policy, sleep=sleeps.append,
+                     rng=random.Random(7), **kwargs)
+    return api, session
+
+
+def sent(emu: Emulator, path: str) -> int:
+    return sum(1 for r in emu.requests if r.path == path)
+
+
+@pytest.mark.parametrize(
+    ("call", "status"),
+    [
+        (lambda api: api.get_build("not-a-uuid"), 400),
+        (lambda api: api.get_build(str(uuid.uuid4())), 404),
+        (lambda api: api.request_upload("mars-north"), 400),
+    ],
+)
+def test_client_errors_other_than_429_are_sent_once(emu: Emulator, call: Any, status: int) -> None:
+    sleeps: list[float] = []
+    api, _ = client(emu, sleeps)
+    with pytest.raises((ApiError, InputError)) as caught:
+        call(api)
+    assert len(emu.requests) == 1 and emu.requests[0].status == status
+    assert sleeps == []
+    assert TEST_KEY not in str(caught.value)
+
+
+def test_a_rejected_key_is_sent_once(emu: Emulator) -> None:
+    api = PipecatApi(requests.Session(), emu.api_url, "pk_wrong", sleep=lambda s: None)
+    with pytest.raises(InputError, match="401"):
+        api.default_region()
+    assert len(emu.requests) == 1
+
+
+def test_429_waits_at_least_retry_after(emu: Emulator) -> None:
+    # Longer than any backoff this policy would pick (at most 0.2 s), so the floor shows.
+    emu.inject(Fault("429", "GET /v1/properties", count=2, retry_after=0.5))
+    sleeps: list[float] = []
+    api, _ = client(emu, sleeps)
+    assert api.default_region() == "us-west"
+    assert len(sleeps) == 2 and all(s >= 0.5 for s in sleeps)
+    assert sent(emu, "/v1/properties") == 3
+
+
+def test_a_retry_after_beyond_what_is_worth_waiting_gives_up(emu: Emulator) -> None:
+    emu.inject(Fault("429", "GET /v1/properties", retry_after=3600))
+    sleeps: list[float] = []
+    api, _ = client(emu, sleeps)
+    with pytest.raises(ApiError, match="429"):
+        api.default_region()
+    assert sleeps == []
+
+
+@pytest.mark.parametrize("kind", ["500", "502", "503", "reset", "lost", "non_json", "truncated"])
+def test_transient_faults_are_retried_with_full_jitter(emu: Emulator, kind: str) -> None:
+    emu.inject(Fault(kind, "GET /v1/builds", count=4))
+    sleeps: list[float] = []
+    api, _ = client(emu, sleeps)
+    assert api.find_builds("0" * 16, "us-west") == []
+    assert sent(emu, "/v1/builds") == 5
+    policy = api.policy
+    assert all(0 <= s <= policy.backoff_ceiling(n) for n, s in enumerate(sleeps))
+    assert len(sleeps) == 4
+
+
+def test_a_stalled_answer_times_out_and_is_retried(emu: Emulator) -> None:
+    emu.inject(Fault("stall", "GET /v1/properties", stall_seconds=2))
+    sleeps: list[float] = []
+    api, session = client(emu, sleeps, timeout=(1.0, 0.3))
+    assert api.default_region() == "us-west"
+    # The stalled request is recorded only when its late answer is sent: count what left.
+    assert session.timeouts == [(1.0, 0.3), (1.0, 0.3)] and len(sleeps) == 1
+
+
+def test_the_deadline_bounds_the_retries(emu: Emulator) -> None:
+    emu.inject(Fault("503", "GET /v1/properties", count=1000))
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        time.sleep(seconds)
+
+    policy = RetryPolicy(max_attempts=100, base_delay=0.1, max_delay=0.1, total_deadline=0.6)
+    api = PipecatApi(requests.Session(), emu.api_url, TEST_KEY, policy=policy, sleep=sleep)
+    with pytest.raises(ApiError, match="503"):
+        api.default_region()
+    assert sum(sleeps) < 0.6 and sent(emu, "/v1/properties") == len(sleeps) + 1 < 100
+
+
+def test_every_request_carries_connect_and_read_timeouts(emu: Emulator) -> None:
+    sleeps: list[float] = []
+    api, session = client(emu, sleeps)
+    api.default_region()
+    api.find_builds("0" * 16, "us-west")
+    ticket = api.request_upload("us-west")
+    with pytest.raises(ApiError):
+        api.create_build(ticket.upload_id, "us-west", "Dockerfile")  # nothing uploaded: 400
+    assert len(session.timeouts) == 4
+    for timeout in session.timeouts:
+        connect, read = timeout
+        assert 0 < connect <= 60 and 0 < read <= 60
+
+
+@pytest.mark.parametrize(("kind", "pending"), [("lost", False), ("500", False), ("502", True),
+                                                ("stall", True)])
+def test_a_create_is_never_retried_by_the_client_itself(
+    emu: Emulator, kind: str, pending: bool
+) -> None:
+    emu.inject(Fault(kind, "POST /v1/builds", stall_seconds=1))
+    api, session = client(emu, [], timeout=(1.0, 0.3))
+    with pytest.raises(AnswerLost) as caught:
+        api.create_build(str(uuid.uuid4()), "us-west", "Dockerfile")
+    assert caught.value.maybe_pending is pending
+    assert len(session.timeouts) == 1
+
+
+def test_environment_knobs_shorten_only_what_they_name() -> None:
+    assert api_timeout({}) == (10.0, 30.0)
+    assert api_timeout({"PIPECAT_BUILD_HTTP_TIMEOUT": "0.5"}) == (10.0, 0.5)
+    for junk in ("", "soon", "-1", "0", "nan", "inf"):
+        assert api_timeout({"PIPECAT_BUILD_HTTP_TIMEOUT": junk}) == (10.0, 30.0)
+    production = api_retry_policy({})
+    assert production.base_delay == 0.5 and production.total_deadline == 120.0
+    assert api_retry_policy({"PIPECAT_BUILD_RETRY_BASE_DELAY": "0.01"}).base_delay == 0.01
+
+
+@pytest.mark.parametrize(("header", "seconds"), [("2", 2.0), ("0.2", 0.2), (None, None),
+                                                  ("soon", None), ("-3", None)])
+def test_retry_after_values(header: str | None, seconds: float | None) -> None:
+    assert retry_after_seconds(header) == seconds

@@ -1,0 +1,146 @@
+"""Cancellation as the runner does it: SIGINT or SIGTERM to the entrypoint while it packs,
+uploads or follows a build. It must stop at once, say which build keeps running, and leave
+no temporary file; the build-id output must already be there for an `if: always()` step."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipecat_build.emulator import Emulator, Fault
+
+from .action_harness import (
+    TEST_KEY,
+    ActionRun,
+    assert_key_not_leaked,
+    read_outputs,
+    start_action,
+)
+
+EXIT_WITHIN = 2.0  # seconds: the issue's bound between the signal and the exit
+
+
+class LiveRun:
+    """An entrypoint subprocess whose stdout is read while it runs."""
+
+    def __init__(self, proc: subprocess.Popen[str], files: Path) -> None:
+        self.proc = proc
+        self.files = files
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with self._changed:
+                self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+
+    def wait_for(self, found: Callable[[], bool], what: str, timeout: float = 30) -> None:
+        ends = time.monotonic() + timeout
+        with self._changed:
+            while not found():
+                assert self.proc.poll() is None, f"exited before {what}:\n" + "\n".join(self.lines)
+                assert time.monotonic() < ends, f"no {what} in:\n" + "\n".join(self.lines)
+                self._changed.wait(0.05)
+
+    def wait_for_line(self, text: str) -> str:
+        self.wait_for(lambda: any(text in line for line in self.lines), repr(text))
+        return next(line for line in self.lines if text in line)
+
+    def stop(self, signum: int) -> ActionRun:
+        self.proc.send_signal(signum)
+        try:
+            self.proc.wait(timeout=EXIT_WITHIN)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            pytest.fail(f"still running {EXIT_WITHIN}s after {signal.Signals(signum).name}")
+        self._reader.join(timeout=5)
+        assert self.proc.stderr is not None
+        summary = self.files / "summary.md"
+        run = ActionRun(
+            self.proc.returncode,
+            "\n".join(self.lines) + "\n",
+            self.proc.stderr.read(),
+            read_outputs(self.files / "output"),
+            summary.read_text() if summary.exists() else "",
+            sorted((self.files / "tmp").iterdir()),
+        )
+        assert_key_not_leaked(run)
+        return run
+
+
+def start(emulator: Emulator, workspace: Path, files: Path, **inputs: str) -> LiveRun:
+    base = {"api_key": TEST_KEY, "api_url": emulator.api_url, "region": "us-west",
+            "poll_interval": "0.2"}
+    return LiveRun(start_action(workspace, files, **{**base, **inputs}), files)
+
+
+def cancel_message(run: ActionRun) -> str:
+    [line] = [ln for ln in run.stdout.splitlines() if ln.startswith("::error")]
+    assert "Cancelled" in line
+    assert "Traceback" not in run.log
+    return line
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_while_following_names_the_build_that_keeps_running(
+    emulator: Emulator, workspace: Path, files: Path, signum: int, code: int
+) -> None:
+    emulator.config.building_seconds = 60
+    live = start(emulator, workspace, files)
+    line = live.wait_for_line("build id: ")
+    build_id = line.split("build id: ", 1)[1].strip()
+    # The output exists while the step still runs: an `if: always()` step can use it.
+    assert live.proc.poll() is None
+    assert read_outputs(files / "output")["build-id"] == build_id
+    live.wait_for_line("following build")
+    run = live.stop(signum)
+    assert run.returncode == code
+    message = cancel_message(run)
+    assert build_id in message and "keeps running on Pipecat Cloud" in message
+    assert run.files == [], "no temporary file left behind"
+    [build] = emulator.builds
+    assert build["id"] == build_id and build["status"] in ("pending", "building")
+
+
+def test_a_signal_while_packing_stops_before_anything_is_sent(
+    emulator: Emulator, workspace: Path, files: Path
+) -> None:
+    # Incompressible content takes a while to deflate: long enough to be interrupted.
+    with (workspace / "weights.bin").open("wb") as fh:
+        for _ in range(48):
+            fh.write(os.urandom(1 << 20))
+    live = start(emulator, workspace, files)
+    live.wait_for(lambda: any((files / "tmp").glob("pipecat-context-*")), "archive being written")
+    run = live.stop(signal.SIGTERM)
+    assert run.returncode == 143
+    assert "before any build was created" in cancel_message(run)
+    assert run.files == []
+    assert not [r for r in emulator.requests if r.server == "storage"]
+    assert emulator.builds == []
+
+
+def test_a_signal_while_uploading_stops_without_creating_a_build(
+    emulator: Emulator, workspace: Path, files: Path
+) -> None:
+    emulator.inject(Fault("stall", "POST storage", stall_seconds=60))
+    live = start(emulator, workspace, files)
+    live.wait_for(lambda: bool(emulator.uploads), "upload URL issued")
+    live.wait_for_line("Upload the build context")
+    time.sleep(0.3)  # the POST to storage is on its way (it stalls there for a minute)
+    run = live.stop(signal.SIGINT)
+    assert run.returncode == 130
+    assert "before any build was created" in cancel_message(run)
+    assert run.files == []
+    assert emulator.builds == []
+    assert "build-id" not in run.outputs
