@@ -33,8 +33,14 @@ def test_the_key_is_masked_first_and_never_printed_even_when_debugging(
     emulator: Emulator, workspace: Path, files: Path, outcome: str
 ) -> None:
     emulator.config.outcome = outcome
-    run = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url,
-                     poll_interval="0.1", extra_env=DEBUG)
+    run = run_action(
+        workspace,
+        files,
+        api_key=TEST_KEY,
+        api_url=emulator.api_url,
+        poll_interval="0.1",
+        extra_env=DEBUG,
+    )
     lines = run.stdout.splitlines()
     assert lines[0] in MASK_LINES
     assert sum(TEST_KEY in line for line in lines) == 1
@@ -42,8 +48,14 @@ def test_the_key_is_masked_first_and_never_printed_even_when_debugging(
 
 
 def test_no_key_in_connection_errors_when_debugging(workspace: Path, files: Path) -> None:
-    run = run_action(workspace, files, api_key=TEST_KEY, api_url="http://127.0.0.1:9",
-                     region="us-west", extra_env=DEBUG)
+    run = run_action(
+        workspace,
+        files,
+        api_key=TEST_KEY,
+        api_url="http://127.0.0.1:9",
+        region="us-west",
+        extra_env=DEBUG,
+    )
     assert run.returncode == 1
     assert "127.0.0.1:9" in run.stdout
     assert run.stdout.count(TEST_KEY) == 1
@@ -54,8 +66,10 @@ class _EchoingApi(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         body = json.dumps(
-            {"error": f"bad credentials: {self.headers.get('Authorization')}",
-             "code": f"DENIED {self.headers.get('Authorization')}"}
+            {
+                "error": f"bad credentials: {self.headers.get('Authorization')}",
+                "code": f"DENIED {self.headers.get('Authorization')}",
+            }
         ).encode()
         self.send_response(400)
         self.send_header("Content-Type", "application/json")
@@ -92,8 +106,14 @@ def test_a_server_echoing_the_key_in_an_error_does_not_get_it_printed(
 def test_upload_fields_that_grant_access_are_masked_before_the_upload(
     emulator: Emulator, workspace: Path, files: Path
 ) -> None:
-    run = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url,
-                     region="us-west", poll_interval="0.1")
+    run = run_action(
+        workspace,
+        files,
+        api_key=TEST_KEY,
+        api_url=emulator.api_url,
+        region="us-west",
+        poll_interval="0.1",
+    )
     assert run.returncode == 0, run.log
     [upload] = [r for r in emulator.requests if r.server == "storage"]
     fields = dict(upload.form_fields)
@@ -119,11 +139,15 @@ def test_a_redirect_is_not_followed_so_the_key_stays_with_the_api(
     assert emulator.builds == []
 
 
-def test_only_api_requests_carry_the_key(
-    emulator: Emulator, workspace: Path, files: Path
-) -> None:
-    run = run_action(workspace, files, api_key=TEST_KEY, api_url=emulator.api_url,
-                     region="us-west", poll_interval="0.1")
+def test_only_api_requests_carry_the_key(emulator: Emulator, workspace: Path, files: Path) -> None:
+    run = run_action(
+        workspace,
+        files,
+        api_key=TEST_KEY,
+        api_url=emulator.api_url,
+        region="us-west",
+        poll_interval="0.1",
+    )
     assert run.returncode == 0, run.log
     api = [r for r in emulator.requests if r.server == "api"]
     assert api and all(r.headers.get("Authorization") == f"Bearer {TEST_KEY}" for r in api)
@@ -139,3 +163,32 @@ def test_tls_verification_stays_on() -> None:
     sources = "\n".join(p.read_text() for p in (ROOT / "src" / "pipecat_build").rglob("*.py"))
     assert not re.search(r"verify\s*=\s*False", sources)
     assert "disable_warnings" not in sources
+
+
+def test_build_log_lines_cannot_act_as_workflow_commands() -> None:
+    """A build log that prints `::add-mask::` or `::set-output` is shown, never obeyed."""
+    import contextlib
+    import io
+
+    from pipecat_build.github_runner import GitHubReporter
+
+    hostile = ["::add-mask::everything", "   ::error::fake failure", "x ##[group]y", "plain"]
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        reporter = GitHubReporter()
+        for line in hostile:
+            reporter.line(line)
+    out = buffer.getvalue().splitlines()
+    active = False
+    token = ""
+    for line in out:
+        if line.startswith("::stop-commands::"):
+            token, active = line.split("::")[2], True
+            continue
+        if active and line == f"::{token}::":
+            active = False
+            continue
+        is_command = line.lstrip().startswith("::") or "##[" in line
+        assert active or not is_command, f"{line!r} would act as a command"
+    for line in hostile:
+        assert line in out

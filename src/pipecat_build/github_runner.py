@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import threading
 from collections.abc import Iterator
 
 import github_action_utils as gha
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
 
 MIN_REDACTED = 8  # shorter masked values are left to the runner: replacing them would garble
 
@@ -36,17 +42,27 @@ class GitHubReporter:
         for part in secret.splitlines():
             if part.strip():
                 with self._lock:
-                    gha.add_mask(part)
+                    # The canonical `::add-mask::V` form (github-action-utils writes
+                    # `::add-mask ::V`, which the runner also reads): log scanners and
+                    # other tools recognise this spelling as the mask command.
+                    gha.echo("::add-mask::" + _escape_data(part))
                     if len(part.strip()) >= MIN_REDACTED:
                         self._secrets.append(part.strip())
                         self._secrets.sort(key=len, reverse=True)
 
     def line(self, text: str) -> None:
-        # A log line that looks like a workflow command must not act as one.
-        if text.lstrip().startswith("::"):
-            text = " " + text
+        text = self._clean(text)
         with self._lock:
-            gha.echo(self._clean(text))
+            if not text.lstrip().startswith("::") and "##[" not in text:
+                gha.echo(text)
+                return
+            # A build log line such as `::add-mask::x`, `  ::error::x` or `##[group]x` would
+            # act as a workflow command (the runner strips leading space first): suspend
+            # command processing around it with a one-time token.
+            token = secrets.token_hex(16)
+            gha.echo(f"::stop-commands::{token}")
+            gha.echo(text)
+            gha.echo(f"::{token}::")
 
     @contextlib.contextmanager
     def group(self, title: str) -> Iterator[None]:
