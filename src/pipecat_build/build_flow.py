@@ -244,7 +244,7 @@ class BuildFlow:
         elapsed = time.monotonic() - started
         self.out.line(
             f"uploaded {human_bytes(size)} in {human_seconds(elapsed)}"
-            f" ({size / max(elapsed, 1e-6) / 1e6:.1f} MB/s)"
+            f" ({human_bytes(size / max(elapsed, 1e-6))}/s)"
         )
         return ticket
 
@@ -335,11 +335,12 @@ class BuildFlow:
                             f"lost contact with Pipecat Cloud while following build {build_id}: "
                             f"{exc}. The build may still be running on Pipecat Cloud."
                         ) from None
+            # Logs first, so a status line never lands amid the lines it concludes.
+            self._print_logs(build_id, tailer)
             new_status = str(build.get("status", ""))
             if new_status != status:
                 self.out.line(f"build {build_id}: {new_status}")
                 status = new_status
-            self._print_logs(build_id, tailer)
             if status in TERMINAL:
                 for marker in tailer.closing_markers():
                     self.out.line(marker)

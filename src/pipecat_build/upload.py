@@ -17,6 +17,7 @@ from requests.adapters import HTTPAdapter
 
 from .api_client import UploadTicket, retry_after_seconds
 from .errors import ActionError
+from .units import human_bytes, human_seconds
 
 UPLOAD_TIMEOUT = (10.0, 120.0)
 _CHUNK = 1 << 20  # bytes per socket write: large chunks keep Python out of the hot path
@@ -70,7 +71,7 @@ def parse_storage_error(status: int, body: bytes) -> str:
 
 
 class ProgressMeter:
-    """Turns byte counts into a line every few seconds: percent, MB/s and time left."""
+    """Turns byte counts into a line every few seconds: percent, rate and time left."""
 
     def __init__(
         self,
@@ -87,18 +88,18 @@ class ProgressMeter:
         self._last = self._start
 
     def update(self, done: int, total: int | None = None) -> None:
+        """Intermediate lines only: the caller prints the closing line once it is done."""
         if total:
             self._total = total
         now = self._clock()
-        if now - self._last < self._every and done < self._total:
+        if now - self._last < self._every or done >= self._total:
             return
         self._last = now
-        elapsed = max(now - self._start, 1e-6)
-        rate = done / elapsed
+        rate = done / max(now - self._start, 1e-6)
         left = (self._total - done) / rate if rate > 0 else 0.0
         self._emit(
-            f"uploaded {done / self._total:6.1%}  {done / 1e6:.1f}/{self._total / 1e6:.1f} MB"
-            f"  {rate / 1e6:.1f} MB/s  ETA {left:.0f}s"
+            f"uploaded {done / self._total:5.1%}  {human_bytes(done)} of {human_bytes(self._total)}"
+            f"  {human_bytes(rate)}/s  about {human_seconds(left)} left"
         )
 
 
