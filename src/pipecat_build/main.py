@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -25,12 +26,28 @@ def action(
     cancel: threading.Event | None = None,
 ) -> int:
     """Runs every target and returns the exit code (0 when all succeeded)."""
-    cancel = cancel or threading.Event()
     api = PipecatApi(api_session, settings.api_url, settings.api_key, on_retry=out.line)
-    regions = RegionResolver(api)
+    job = _Job(
+        settings, api, storage_session, out, cancel or threading.Event(), RegionResolver(api)
+    )
     if not settings.multi_service and not settings.plan_only:
-        return _single(settings, api, storage_session, out, cancel, regions)
-    return _many(settings, api, storage_session, out, cancel, regions)
+        return _single(job)
+    return _many(job)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every target of one run shares."""
+
+    settings: Settings
+    api: PipecatApi
+    storage: requests.Session
+    out: Reporter
+    cancel: threading.Event
+    regions: RegionResolver
+
+    def flow(self, reporter: Reporter) -> BuildFlow:
+        return BuildFlow(self.settings, self.api, self.storage, reporter, self.cancel, self.regions)
 
 
 def _failure_message(outcome: Outcome, last_lines: list[str]) -> str:
@@ -43,16 +60,10 @@ def _failure_message(outcome: Outcome, last_lines: list[str]) -> str:
     return message
 
 
-def _single(
-    settings: Settings,
-    api: PipecatApi,
-    storage: requests.Session,
-    out: Reporter,
-    cancel: threading.Event,
-    regions: RegionResolver,
-) -> int:
-    target = settings.targets[0]
-    flow = BuildFlow(settings, api, storage, out, cancel, regions)
+def _single(job: _Job) -> int:
+    out = job.out
+    target = job.settings.targets[0]
+    flow = job.flow(out)
     outcome = flow.run(target, Outcome(target))
     for name, value in outcome.outputs().items():
         out.set_output(name, value)
@@ -65,20 +76,12 @@ def _single(
     return 1
 
 
-def _run_one(
-    settings: Settings,
-    api: PipecatApi,
-    storage: requests.Session,
-    out: Reporter,
-    cancel: threading.Event,
-    regions: RegionResolver,
-    target: Target,
-) -> tuple[Outcome, list[str]]:
+def _run_one(job: _Job, target: Target) -> tuple[Outcome, list[str]]:
     """One service of many: its lines carry its name; a bug in one does not stop the others."""
-    reporter: Reporter = out
-    if settings.multi_service:
-        reporter = PrefixedReporter(out, target.label(settings.workspace))
-    flow = BuildFlow(settings, api, storage, reporter, cancel, regions)
+    reporter: Reporter = job.out
+    if job.settings.multi_service:
+        reporter = PrefixedReporter(job.out, target.label(job.settings.workspace))
+    flow = job.flow(reporter)
     outcome = Outcome(target)
     try:
         outcome = flow.run(target, outcome)
@@ -123,22 +126,15 @@ def _closing_line(outcomes: list[Outcome], plan_only: bool) -> str:
     return f"✅ {line}"
 
 
-def _many(
-    settings: Settings,
-    api: PipecatApi,
-    storage: requests.Session,
-    out: Reporter,
-    cancel: threading.Event,
-    regions: RegionResolver,
-) -> int:
+def _many(job: _Job) -> int:
     """Several services at once, bounded by max-parallel; a failure waits for the others.
     Also plan-only runs, of one target or many."""
+    settings, out = job.settings, job.out
     results: dict[str, tuple[Outcome, list[str]]] = {}
     pool = ThreadPoolExecutor(max_workers=settings.max_parallel, thread_name_prefix="service")
     try:
         futures: dict[Future[tuple[Outcome, list[str]]], Target] = {
-            pool.submit(_run_one, settings, api, storage, out, cancel, regions, t): t
-            for t in settings.targets
+            pool.submit(_run_one, job, t): t for t in settings.targets
         }
         pending = set(futures)
         while pending:
@@ -147,7 +143,7 @@ def _many(
             for future in done:
                 results[futures[future].name] = future.result()
     finally:
-        pool.shutdown(wait=not cancel.is_set(), cancel_futures=True)
+        pool.shutdown(wait=not job.cancel.is_set(), cancel_futures=True)
     outcomes = [results[t.name][0] for t in settings.targets]
     workspace = settings.workspace
 
