@@ -148,7 +148,7 @@ class BuildFlow:
         self.out = reporter
         self.cancel = cancel
         self.regions = regions or RegionResolver(api)
-        self.policy: RetryPolicy = getattr(api, "policy", None) or RetryPolicy()
+        self.policy: RetryPolicy = api.policy
         self.rng = rng or random.Random()
         self.last_log_lines: deque[str] = deque(maxlen=LAST_LINES_ON_FAILURE)
         self._log_fetch_failing = False
@@ -275,7 +275,7 @@ class BuildFlow:
     ) -> dict[str, Any] | None:
         """After a timeout the service may still be creating the build: keep looking for as
         long as a request may take (the read timeout) before concluding it was never made."""
-        read_timeout = float(getattr(self.api, "timeout", (0.0, 0.0))[1]) if settle else 0.0
+        read_timeout = self.api.timeout[1] if settle else 0.0
         ends = time.monotonic() + read_timeout
         step = max(0.1, read_timeout / 6)
         while True:

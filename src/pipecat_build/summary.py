@@ -67,44 +67,44 @@ def single_summary(outcome: Outcome) -> str:
     return "\n".join(lines) + "\n"
 
 
-def services_summary(outcomes: list[Outcome]) -> str:
-    lines = [
-        "### Pipecat Cloud builds",
-        "",
-        "| Service | Status | Image URI | Context hash | Region | Cached | Duration |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for o in outcomes:
-        lines.append(
-            f"| {_cell(o.target.name)} | {_ICONS.get(o.status, '❌')} {o.status} | "
-            f"{_code(o.image_uri)} | {_code(o.context_hash)} | {_cell(o.region or '-')} | "
-            f"{'yes' if o.cached else 'no'} | "
-            f"{_duration(o.build.get('buildDurationSeconds', ''))} |"
-        )
-    errors = [o for o in outcomes if o.error]
-    if errors:
-        lines.append("")
-        lines += [f"- **{_cell(o.target.name)}**: {_cell(o.error)}" for o in errors]
-    return "\n".join(lines) + "\n"
-
-
-def plan_summary(outcomes: list[Outcome]) -> str:
-    lines = [
-        "### Pipecat Cloud build plan",
-        "",
-        "| Service | Context hash | Region | Needs a build | Existing image |",
-        "|---|---|---|---|---|",
-    ]
-    for o in outcomes:
-        needs = "yes" if o.needs_build else "no"
-        if o.error:
-            needs = "❌ error"
-        lines.append(
-            f"| {_cell(o.target.name or '.')} | {_code(o.context_hash)} | "
-            f"{_cell(o.region or '-')} | {needs} | {_code(o.image_uri)} |"
-        )
+def _table(title: str, header: list[str], rows: list[list[str]], outcomes: list[Outcome]) -> str:
+    """A titled Markdown table, then one bullet per target that ended with an error."""
+    lines = [f"### {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     errors = [o for o in outcomes if o.error]
     if errors:
         lines.append("")
         lines += [f"- **{_cell(o.target.name or '.')}**: {_cell(o.error)}" for o in errors]
     return "\n".join(lines) + "\n"
+
+
+def services_summary(outcomes: list[Outcome]) -> str:
+    header = ["Service", "Status", "Image URI", "Context hash", "Region", "Cached", "Duration"]
+    rows = [
+        [
+            _cell(o.target.name),
+            f"{_ICONS.get(o.status, '❌')} {o.status}",
+            _code(o.image_uri),
+            _code(o.context_hash),
+            _cell(o.region or "-"),
+            "yes" if o.cached else "no",
+            _duration(o.build.get("buildDurationSeconds", "")),
+        ]
+        for o in outcomes
+    ]
+    return _table("Pipecat Cloud builds", header, rows, outcomes)
+
+
+def plan_summary(outcomes: list[Outcome]) -> str:
+    header = ["Service", "Context hash", "Region", "Needs a build", "Existing image"]
+    rows = [
+        [
+            _cell(o.target.name or "."),
+            _code(o.context_hash),
+            _cell(o.region or "-"),
+            "❌ error" if o.error else ("yes" if o.needs_build else "no"),
+            _code(o.image_uri),
+        ]
+        for o in outcomes
+    ]
+    return _table("Pipecat Cloud build plan", header, rows, outcomes)
