@@ -9,11 +9,23 @@ from pipecatcloud._utils.build_utils import create_deterministic_tarball, get_ex
 
 from pipecat_build.emulator import Emulator
 
-from .action_harness import TEST_KEY, run_action
+from .action_harness import TEST_KEY, ActionRun, run_action
 
 
 def cli_hash(folder: Path) -> str:
     return create_deterministic_tarball(str(folder), get_exclusions(folder)).context_hash
+
+
+def build_in_us_west(emu: Emulator, workspace: Path, files: Path) -> ActionRun:
+    """A first run that builds the workspace in a given region (so no region look-up)."""
+    return run_action(
+        workspace,
+        files,
+        api_key=TEST_KEY,
+        api_url=emu.api_url,
+        region="us-west",
+        poll_interval="0.2",
+    )
 
 
 def api_requests(emu: Emulator) -> list[str]:
@@ -47,14 +59,7 @@ def test_fresh_build_outputs_the_servers_image_and_the_clis_hash(
 def test_second_run_reuses_the_build_with_one_request_and_no_upload(
     emulator: Emulator, workspace: Path, files: Path, tmp_path: Path
 ) -> None:
-    first = run_action(
-        workspace,
-        files,
-        api_key=TEST_KEY,
-        api_url=emulator.api_url,
-        region="us-west",
-        poll_interval="0.2",
-    )
+    first = build_in_us_west(emulator, workspace, files)
     assert first.returncode == 0, first.log
     emulator.clear_requests()
     second = run_action(
@@ -73,14 +78,7 @@ def test_another_dockerfile_is_not_a_hit(
     emulator: Emulator, workspace: Path, files: Path, tmp_path: Path
 ) -> None:
     (workspace / "Dockerfile.prod").write_text("FROM scratch\n")
-    first = run_action(
-        workspace,
-        files,
-        api_key=TEST_KEY,
-        api_url=emulator.api_url,
-        region="us-west",
-        poll_interval="0.2",
-    )
+    first = build_in_us_west(emulator, workspace, files)
     second = run_action(
         workspace,
         tmp_path / "second",
@@ -99,14 +97,7 @@ def test_another_dockerfile_is_not_a_hit(
 def test_force_uploads_and_the_server_answers_with_its_cached_build(
     emulator: Emulator, workspace: Path, files: Path, tmp_path: Path
 ) -> None:
-    first = run_action(
-        workspace,
-        files,
-        api_key=TEST_KEY,
-        api_url=emulator.api_url,
-        region="us-west",
-        poll_interval="0.2",
-    )
+    first = build_in_us_west(emulator, workspace, files)
     emulator.clear_requests()
     forced = run_action(
         workspace,
