@@ -58,22 +58,15 @@ def emulator_ticket(emu: Emulator) -> dict[str, Any]:
     }
 
 
-def _timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+def _timed(command: list[str]) -> tuple[float, str]:
     """Wall time from process start to exit, and what the process printed."""
     start = time.perf_counter()
-    environ = {**os.environ, **env} if env else None
-    proc = subprocess.run(command, capture_output=True, text=True, check=False, env=environ)
+    proc = subprocess.run(command, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         # its output may echo the request's fields; say only which client failed
         raise SystemExit(f"upload benchmark: {command[0]} exited {proc.returncode}")
     return seconds, proc.stdout
-
-
-# glibc trims the heap top whenever more than 2x the (dynamic) mmap threshold is free there; the
-# encoder's 1 MiB chunks come and go in threes, so every chunk is paged in afresh (~74,000 minor
-# faults for 300 MB). A top pad keeps those pages: the variant shows what that costs.
-TOP_PAD = {"MALLOC_TOP_PAD_": str(64 * MiB)}
 
 
 def _ours(ticket_file: Path, archive: Path) -> list[str]:
@@ -97,13 +90,9 @@ def measure(scratch: Path, quick: bool, reps: int) -> list[Figure]:
     config = EmulatorConfig(spool_uploads=False, max_upload_bytes=size * 2)
     with Emulator(config) as emu, DiscardServer() as sink:
         for label, endpoint in (("emulator storage", None), ("discard sink", sink.url)):
-            times: dict[str, list[float]] = {
-                k: [] for k in ("ours", "curl", "padded", "import", "send")
-            }
+            times: dict[str, list[float]] = {k: [] for k in ("ours", "curl", "import", "send")}
             for rep in range(reps):
-                for who in ("ours", "curl", "padded")[rep % 3 :] + ("ours", "curl", "padded")[
-                    : rep % 3
-                ]:
+                for who in ("ours", "curl") if rep % 2 == 0 else ("curl", "ours"):
                     ticket = emulator_ticket(emu)
                     if endpoint:
                         ticket["url"] = endpoint
@@ -111,15 +100,14 @@ def measure(scratch: Path, quick: bool, reps: int) -> list[Figure]:
                     command = (
                         _curl(ticket, archive) if who == "curl" else _ours(ticket_file, archive)
                     )
-                    seconds, printed = _timed(command, TOP_PAD if who == "padded" else None)
+                    seconds, printed = _timed(command)
                     times[who].append(seconds)
-                    if who == "ours":  # the padded runs' inside figures are left out
+                    if who == "ours":
                         inside = json.loads(printed)
                         times["import"].append(inside["import_seconds"])
                         times["send"].append(inside["upload_seconds"])
             ticket_file.unlink(missing_ok=True)
             ours, curl = statistics.median(times["ours"]), statistics.median(times["curl"])
-            padded = statistics.median(times["padded"])
             figures.append(
                 Figure(
                     f"upload wall time / `curl -F`, {size / 1e6:.0f} MB, {label}",
@@ -128,8 +116,7 @@ def measure(scratch: Path, quick: bool, reps: int) -> list[Figure]:
                     f"ours {ours:.3f} s ({size / 1e6 / ours:.0f} MB/s), "
                     f"curl {curl:.3f} s ({size / 1e6 / curl:.0f} MB/s); inside our process: "
                     f"imports {statistics.median(times['import']):.3f} s, upload_archive "
-                    f"{statistics.median(times['send']):.3f} s; with MALLOC_TOP_PAD_=64MiB "
-                    f"{padded:.3f} s ({padded / curl:.2f}x curl); {reps} reps",
+                    f"{statistics.median(times['send']):.3f} s; {reps} reps",
                 )
             )
     return figures

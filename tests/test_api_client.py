@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 
 from pipecat_build.api_client import (
     AnswerLost,
@@ -22,20 +21,22 @@ from pipecat_build.api_client import (
 )
 from pipecat_build.emulator import Emulator, EmulatorConfig, Fault
 from pipecat_build.errors import InputError
+from pipecat_build.http_transport import HttpClient, HttpResponse
 from pipecat_build.retry_policy import RetryPolicy
 
 from .action_harness import TEST_KEY
 
 
-class TimedSession(requests.Session):
-    """A real session that notes the timeout of each request it sends."""
+class TimedSession(HttpClient):
+    """A real client that notes (connect, read) of each request it sends."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.timeouts: list[Any] = []
+        self.timeouts: list[tuple[float, float | None]] = []
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        self.timeouts.append(kwargs.get("timeout"))
+    def request(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        timeout = kwargs["timeout"]
+        self.timeouts.append((timeout.connect, timeout.total))
         return super().request(*args, **kwargs)
 
 
@@ -76,7 +77,7 @@ def test_client_errors_other_than_429_are_sent_once(emu: Emulator, call: Any, st
 
 
 def test_a_rejected_key_is_sent_once(emu: Emulator) -> None:
-    api = PipecatApi(requests.Session(), emu.api_url, "pk_wrong", sleep=lambda s: None)
+    api = PipecatApi(HttpClient(), emu.api_url, "pk_wrong", sleep=lambda s: None)
     with pytest.raises(InputError, match="401"):
         api.default_region()
     assert len(emu.requests) == 1
@@ -131,7 +132,7 @@ def test_the_deadline_bounds_the_retries(emu: Emulator) -> None:
         time.sleep(seconds)
 
     policy = RetryPolicy(max_attempts=100, base_delay=0.1, max_delay=0.1, total_deadline=0.6)
-    api = PipecatApi(requests.Session(), emu.api_url, TEST_KEY, policy=policy, sleep=sleep)
+    api = PipecatApi(HttpClient(), emu.api_url, TEST_KEY, policy=policy, sleep=sleep)
     with pytest.raises(ApiError, match="503"):
         api.default_region()
     assert sum(sleeps) < 0.6 and sent(emu, "/v1/properties") == len(sleeps) + 1 < 100
@@ -148,7 +149,7 @@ def test_every_request_carries_connect_and_read_timeouts(emu: Emulator) -> None:
     assert len(session.timeouts) == 4
     for timeout in session.timeouts:
         connect, read = timeout
-        assert 0 < connect <= 60 and 0 < read <= 60
+        assert 0 < connect <= 60 and read is not None and 0 < read <= 60
 
 
 @pytest.mark.parametrize(("kind", "pending"), [("lost", False), ("500", False), ("502", True),

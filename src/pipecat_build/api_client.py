@@ -7,7 +7,6 @@ reach another host, and no message built here ever contains it.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import random
@@ -15,18 +14,17 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-
-import requests
+from typing import Any, Literal
 
 from .errors import ActionError, InputError
+from .http_transport import HttpClient, HttpResponse, Timeouts, TransportError
 from .retry_policy import RetryPolicy, is_retryable_status, parse_retry_after
 
-API_TIMEOUT = (10.0, 30.0)  # connect, read (seconds)
+API_TIMEOUT = (10.0, 30.0)  # connect, whole call (seconds)
 LOG_LIMIT = 10_000  # the endpoint's maximum: a whole log up to this size fits one answer
 API_ATTEMPTS = 8  # with full jitter these fit well inside the policy's 120 s deadline
 BASE_DELAY = 0.5
-TIMEOUT_ENV = "PIPECAT_BUILD_HTTP_TIMEOUT"  # read timeout of API calls, seconds
+TIMEOUT_ENV = "PIPECAT_BUILD_HTTP_TIMEOUT"  # time limit of one API call, seconds
 BASE_DELAY_ENV = "PIPECAT_BUILD_RETRY_BASE_DELAY"  # first backoff ceiling, seconds
 # Statuses a gateway sends while the service behind it may still be working on the request.
 _MAYBE_STILL_PROCESSING = frozenset({502, 504})
@@ -54,8 +52,8 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 def api_timeout(environ: Mapping[str, str] | None = None) -> tuple[float, float]:
-    """Connect and read timeouts of API calls; the read timeout can be lowered (tests, slow
-    links raise it) with PIPECAT_BUILD_HTTP_TIMEOUT."""
+    """Connect timeout and time limit of API calls; the limit can be lowered (tests) or raised
+    (slow links) with PIPECAT_BUILD_HTTP_TIMEOUT."""
     return API_TIMEOUT[0], _env_seconds(TIMEOUT_ENV, API_TIMEOUT[1], environ)
 
 
@@ -110,6 +108,10 @@ class CreateAnswer:
     cached: bool
 
 
+def _describe(exc: TransportError) -> str:
+    return {"connect": "no connection", "timeout": "timed out"}.get(exc.kind, str(exc))
+
+
 def _iso_to_epoch(value: str) -> float:
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
@@ -120,7 +122,7 @@ def _iso_to_epoch(value: str) -> float:
 class PipecatApi:
     def __init__(
         self,
-        session: requests.Session,
+        session: HttpClient,
         base_url: str,
         api_key: str,
         *,
@@ -150,40 +152,46 @@ class PipecatApi:
 
     # -- plumbing ---------------------------------------------------------------------------
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _send(self, method: Literal["GET", "POST"], path: str, **kwargs: Any) -> HttpResponse:
         self.request_count += 1
+        connect, read = self.timeout
         return self._session.request(
             method,
             self._base + path,
             headers=self._headers,
-            timeout=self.timeout,
-            allow_redirects=False,
+            timeout=Timeouts(connect=connect, total=read),
             **kwargs,
         )
 
     @staticmethod
-    def _decode(response: requests.Response, what: str) -> dict[str, Any]:
+    def _decode(response: HttpResponse, what: str) -> dict[str, Any]:
         try:
             body = response.json()
-        except (ValueError, json.JSONDecodeError):
-            kind = response.headers.get("Content-Type", "unknown type")
+        except ValueError:
+            kind = response.header("Content-Type", "unknown type")
             raise ApiError(
                 f"Pipecat Cloud answered {what} with a body that is not JSON "
-                f"(HTTP {response.status_code}, {kind}, {len(response.content)} bytes); "
+                f"(HTTP {response.status}, {kind}, {len(response.content)} bytes); "
                 "check api-url, or retry later",
-                response.status_code,
+                response.status,
             ) from None
         if not isinstance(body, dict):
-            raise ApiError(
-                f"Pipecat Cloud answered {what} with unexpected JSON", response.status_code
-            )
+            raise ApiError(f"Pipecat Cloud answered {what} with unexpected JSON", response.status)
         return body
+
+    def _tls_error(self, exc: TransportError) -> ActionError:
+        """A certificate problem does not heal by retrying; say how people fix it."""
+        return InputError(
+            "api-url",
+            f"TLS with {self._base} failed ({exc}); if a proxy or private CA signs its "
+            "certificate, point SSL_CERT_FILE at a bundle that holds that CA",
+        )
 
     def _redact(self, text: str) -> str:
         """Server-supplied text is shown to the user; a server echoing the key must not leak it."""
         return text.replace(self._key, "***") if self._key else text
 
-    def _error(self, response: requests.Response, what: str) -> ActionError:
+    def _error(self, response: HttpResponse, what: str) -> ActionError:
         message, code = "", ""
         try:
             body = response.json()
@@ -193,7 +201,7 @@ class PipecatApi:
             pass
         detail = self._redact(message or response.reason or "no details")
         code = self._redact(code)
-        status = response.status_code
+        status = response.status
         if status == 401:
             return InputError(
                 "api-key", f"rejected by Pipecat Cloud (401: {detail}); check the key"
@@ -201,7 +209,7 @@ class PipecatApi:
         if status == 403:
             return InputError("api-key", f"not allowed to {what} (403: {detail})")
         if 300 <= status < 400:
-            where = self._redact(response.headers.get("Location", "?"))
+            where = self._redact(response.header("Location", "?"))
             return ApiError(
                 f"{what}: unexpected redirect ({status}) to {where}; check api-url", status
             )
@@ -211,7 +219,7 @@ class PipecatApi:
 
     def _call(
         self,
-        method: str,
+        method: Literal["GET", "POST"],
         path: str,
         what: str,
         policy: RetryPolicy | None = None,
@@ -224,15 +232,17 @@ class PipecatApi:
             retry_after: float | None = None
             try:
                 response = self._send(method, path, **kwargs)
-                if response.status_code < 300:
+                if response.status < 300:
                     return self._decode(response, what)
-                if not is_retryable_status(response.status_code):
+                if not is_retryable_status(response.status):
                     raise self._error(response, what)
-                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-                problem = f"HTTP {response.status_code}"
+                retry_after = retry_after_seconds(response.header("Retry-After") or None)
+                problem = f"HTTP {response.status}"
                 failure: ActionError = self._error(response, what)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                problem = type(exc).__name__
+            except TransportError as exc:
+                if exc.kind == "tls":
+                    raise self._tls_error(exc) from None
+                problem = _describe(exc)
                 failure = ApiError(
                     f"{what}: no answer from {self._base} ({problem}); check api-url or retry later"
                 )
@@ -306,19 +316,20 @@ class PipecatApi:
                 "/v1/builds",
                 json={"uploadId": upload_id, "region": region, "dockerfilePath": dockerfile},
             )
-        except requests.ReadTimeout as exc:
+        except TransportError as exc:
+            if exc.kind == "tls":
+                raise self._tls_error(exc) from None
+            if exc.kind == "timeout" and exc.sent:
+                raise AnswerLost(
+                    f"{what}: no answer within {self.timeout[1]:g}s", maybe_pending=True
+                ) from None
+            raise AnswerLost(f"{what}: the answer was lost ({_describe(exc)})") from None
+        if response.status >= 500 or response.status == 429:
             raise AnswerLost(
-                f"{what}: no answer within {self.timeout[1]:g}s ({type(exc).__name__})",
-                maybe_pending=True,
-            ) from None
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise AnswerLost(f"{what}: the answer was lost ({type(exc).__name__})") from None
-        if response.status_code >= 500 or response.status_code == 429:
-            raise AnswerLost(
-                f"{what}: HTTP {response.status_code}",
-                maybe_pending=response.status_code in _MAYBE_STILL_PROCESSING,
+                f"{what}: HTTP {response.status}",
+                maybe_pending=response.status in _MAYBE_STILL_PROCESSING,
             )
-        if response.status_code >= 300:
+        if response.status >= 300:
             raise self._error(response, what)
         try:
             body = self._decode(response, what)

@@ -13,19 +13,20 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from . import scratch
 from .api_client import LOG_LIMIT, AnswerLost, CreateAnswer, PipecatApi, UploadTicket
 from .archive.members import ArchiveResult
 from .errors import ActionError, InputError
-from .log_tail import LogTailer
+from .http_transport import HttpClient
 from .reporter import Reporter
 from .retry_policy import ConsecutiveFailures, RetryPolicy
 from .settings import Settings, Target
 from .units import human_bytes, human_seconds
+
+if TYPE_CHECKING:
+    from .log_tail import LogTailer
 
 TERMINAL = frozenset({"success", "failed", "timeout"})
 IN_PROGRESS = frozenset({"pending", "building"})
@@ -135,7 +136,7 @@ class BuildFlow:
         self,
         settings: Settings,
         api: PipecatApi,
-        storage: requests.Session,
+        storage: HttpClient,
         reporter: Reporter,
         cancel: threading.Event,
         regions: RegionResolver | None = None,
@@ -313,6 +314,8 @@ class BuildFlow:
     def follow(self, build: dict[str, Any]) -> dict[str, Any]:
         """Polls until a terminal status, printing each log line once, in order."""
         build_id = str(build["id"])
+        from .log_tail import LogTailer  # a cache hit never follows a build
+
         tailer = LogTailer()
         deadline = time.monotonic() + self.settings.build_timeout
         failures = ConsecutiveFailures(MAX_POLL_FAILURES)

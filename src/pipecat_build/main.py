@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-
-import requests
 
 from .api_client import PipecatApi
 from .build_flow import BuildFlow, Outcome, RegionResolver
 from .errors import ActionError
+from .http_transport import HttpClient
 from .reporter import PrefixedReporter, Reporter
 from .settings import Settings, Target
 from .summary import plan_summary, services_summary, single_summary
@@ -20,8 +18,8 @@ from .summary import plan_summary, services_summary, single_summary
 
 def action(
     settings: Settings,
-    api_session: requests.Session,
-    storage_session: requests.Session,
+    api_session: HttpClient,
+    storage_session: HttpClient,
     out: Reporter,
     cancel: threading.Event | None = None,
 ) -> int:
@@ -41,7 +39,7 @@ class _Job:
 
     settings: Settings
     api: PipecatApi
-    storage: requests.Session
+    storage: HttpClient
     out: Reporter
     cancel: threading.Event
     regions: RegionResolver
@@ -129,6 +127,8 @@ def _closing_line(outcomes: list[Outcome], plan_only: bool) -> str:
 def _many(job: _Job) -> int:
     """Several services at once, bounded by max-parallel; a failure waits for the others.
     Also plan-only runs, of one target or many."""
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
     settings, out = job.settings, job.out
     results: dict[str, tuple[Outcome, list[str]]] = {}
     pool = ThreadPoolExecutor(max_workers=settings.max_parallel, thread_name_prefix="service")
