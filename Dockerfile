@@ -26,8 +26,11 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml README.md entrypoint.py ./
 COPY src/ ./src/
+# entrypoint.py imports from /app/src, and PYTHONDONTWRITEBYTECODE keeps Python from caching
+# bytecode at run time: compile it once here, or every run compiles ~45 modules afresh.
 RUN pip install --no-cache-dir . \
-    && rm -rf /app/build
+    && rm -rf /app/build \
+    && python -m compileall -q /app/src
 
 # Exec form: a shell in between would drop INPUT_API-KEY (dash drops names with hyphens).
 # The runner expects to run the action as root and mounts the workspace itself.

@@ -6,7 +6,6 @@ that folder; the action treats the `context` input (or the workspace root) as th
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +41,8 @@ def load_project_file(folder: Path) -> ProjectFile | None:
     path = folder / PROJECT_FILE_NAME
     if not path.is_file():
         return None
+    import tomllib  # only folders with the file pay for the parser
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Literal
 
 __all__ = [
@@ -46,6 +45,8 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
         return None
     if text.isascii() and text.isdigit():
         return float(int(text))
+    from email.utils import parsedate_to_datetime  # rare: most servers send seconds
+
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):

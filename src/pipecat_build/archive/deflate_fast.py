@@ -10,12 +10,14 @@ threads ran, or in what order they finished, cannot change a byte.
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
 import zlib
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 from .gzip_frame import cli_compressor
 from .pipeline import POLL_SECONDS, Halt
@@ -72,6 +74,8 @@ class ParallelDeflate:
         self._halt = halt
         self._level = level
         self._workers = workers
+        from concurrent.futures import ThreadPoolExecutor  # fast mode only: cli runs skip it
+
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="pipecat-archive-deflate")
         self._pending: deque[Future[bytes]] = deque()
         self._tail: bytes | None = None
@@ -110,5 +114,5 @@ class ParallelDeflate:
             self._halt.check()
             try:
                 return future.result(timeout=POLL_SECONDS)
-            except concurrent.futures.TimeoutError:
+            except TimeoutError:  # concurrent.futures.TimeoutError is this one since 3.11
                 continue
