@@ -8,7 +8,6 @@ size and no Python runs per chunk.
 from __future__ import annotations
 
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,6 +39,8 @@ class StorageError(ActionError):
 
 def parse_storage_error(status: int, body: bytes) -> str:
     """S3 explains a refusal in XML `<Error><Code/><Message/></Error>`."""
+    import xml.etree.ElementTree as ET  # only refusals are parsed
+
     try:
         root = ET.fromstring(body)
         code = root.findtext("Code") or ""
