@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from pipecat_build.upload import ProgressMeter
+import hashlib
+import os
+from pathlib import Path
+
+from pipecat_build.api_client import PipecatApi
+from pipecat_build.emulator import Emulator, EmulatorConfig
+from pipecat_build.http_transport import HttpClient
+from pipecat_build.upload import ProgressMeter, upload_archive
+
+from .action_harness import TEST_KEY
 
 
 def test_lines_come_every_few_seconds_and_stop_before_the_end() -> None:
@@ -23,3 +32,22 @@ def test_a_small_archive_prints_no_progress_line() -> None:
     meter.update(566, 700)
     meter.update(700, 700)
     assert lines == []
+
+
+def test_libcurl_reports_the_upload_as_it_goes(tmp_path: Path) -> None:
+    """The meter is fed by libcurl's progress calls: counts only grow, end at the form's
+    full size, and the stored object is the file, byte for byte."""
+    archive = tmp_path / "context.tar.gz"
+    archive.write_bytes(os.urandom(3 << 20))
+    seen: list[tuple[int, int]] = []
+    with Emulator(EmulatorConfig(api_key=TEST_KEY)) as emu, HttpClient() as http:
+        ticket = PipecatApi(http, emu.api_url, TEST_KEY).request_upload("us-west")
+        upload_archive(http, ticket, archive, on_progress=lambda done, total: seen.append(
+            (done, total)))
+        stored = emu.state.uploads[ticket.upload_id]
+    assert stored.size == archive.stat().st_size
+    assert stored.md5 == hashlib.md5(archive.read_bytes()).hexdigest()
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and len(set(done)) > 1
+    [total] = {t for _, t in seen}
+    assert done[-1] == total > archive.stat().st_size  # the form's fields count too
