@@ -161,3 +161,13 @@ def test_headers_and_query_reach_the_server(plain: tuple[str, list[dict[str, str
         )
     assert answer.json()["line"] == "GET /q?a=x+y&b=2 HTTP/1.1"
     assert seen[-1]["user-agent"] == "probe/1" and seen[-1]["accept"] == "application/json"
+
+
+def test_a_closed_client_can_still_be_used(plain: tuple[str, list[dict[str, str]]]) -> None:
+    url, seen = plain
+    client = HttpClient()
+    client.request("GET", url + "/one", timeout=QUICK)
+    client.close()
+    assert client.request("GET", url + "/two", timeout=QUICK).status == 200
+    client.close()
+    assert [s["line"] for s in seen] == ["GET /one HTTP/1.1", "GET /two HTTP/1.1"]

@@ -155,6 +155,7 @@ class HttpClient:
     def close(self) -> None:
         with self._lock:
             handles, self._handles = self._handles, []
+            self._local = threading.local()  # a later call starts a new handle
         for handle in handles:
             handle.close()
 
