@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import trustme
 
-from pipecat_build.api_client import PipecatApi
+from pipecat_build.api_client import PipecatApi, UploadTicket
 from pipecat_build.errors import InputError
 from pipecat_build.http_transport import HttpClient, Timeouts, TransportError
+from pipecat_build.upload import StorageError, upload_archive
 
 from .action_harness import TEST_KEY
 
@@ -171,3 +172,15 @@ def test_a_closed_client_can_still_be_used(plain: tuple[str, list[dict[str, str]
     assert client.request("GET", url + "/two", timeout=QUICK).status == 200
     client.close()
     assert [s["line"] for s in seen] == ["GET /one HTTP/1.1", "GET /two HTTP/1.1"]
+
+
+def test_storage_behind_an_unknown_ca_is_not_retried_and_says_what_to_do(
+    https: str, tmp_path: Path
+) -> None:
+    archive = tmp_path / "context.tar.gz"
+    archive.write_bytes(b"x" * 1000)
+    ticket = UploadTicket("u1", https + "/bucket", [("key", "k")], expires_at=0.0)
+    with HttpClient() as client, pytest.raises(StorageError) as caught:
+        upload_archive(client, ticket, archive)
+    assert not caught.value.retryable
+    assert "SSL_CERT_FILE" in str(caught.value)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from .errors import ActionError, InputError
-from .http_transport import HttpClient, HttpResponse, Timeouts, TransportError
+from .http_transport import TLS_HINT, HttpClient, HttpResponse, Timeouts, TransportError
 from .retry_policy import RetryPolicy, is_retryable_status, parse_retry_after
 
 API_TIMEOUT = (10.0, 30.0)  # connect, whole call (seconds)
@@ -181,11 +181,7 @@ class PipecatApi:
 
     def _tls_error(self, exc: TransportError) -> ActionError:
         """A certificate problem does not heal by retrying; say how people fix it."""
-        return InputError(
-            "api-url",
-            f"TLS with {self._base} failed ({exc}); if a proxy or private CA signs its "
-            "certificate, point SSL_CERT_FILE at a bundle that holds that CA",
-        )
+        return InputError("api-url", f"TLS with {self._base} failed ({exc}); {TLS_HINT}")
 
     def _redact(self, text: str) -> str:
         """Server-supplied text is shown to the user; a server echoing the key must not leak it."""

@@ -27,6 +27,11 @@ UPLOAD_BUFFER = 1 << 20  # bytes per socket write: fewer, larger writes for big 
 # Where people point TLS clients at their own CA bundle (curl's, requests', OpenSSL's names).
 CA_BUNDLE_VARIABLES = ("CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 
+# What a user behind a TLS-inspecting proxy or with a private CA does about a TLS failure.
+TLS_HINT = (
+    "if a proxy or private CA signs its certificate, point SSL_CERT_FILE at a bundle that "
+    "holds that CA"
+)
 FailureKind = Literal["connect", "timeout", "broken", "tls", "refused-answer"]
 
 _CONNECT_CODES = {

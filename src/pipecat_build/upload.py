@@ -13,7 +13,14 @@ from pathlib import Path
 
 from .api_client import UploadTicket, retry_after_seconds
 from .errors import ActionError
-from .http_transport import FileField, HttpClient, HttpResponse, Timeouts, TransportError
+from .http_transport import (
+    TLS_HINT,
+    FileField,
+    HttpClient,
+    HttpResponse,
+    Timeouts,
+    TransportError,
+)
 from .units import human_bytes, human_seconds
 
 # Any size uploads; a transfer that moves no byte for two minutes is dead.
@@ -100,9 +107,10 @@ def upload_archive(
             on_progress=on_progress,
         )
     except TransportError as exc:
-        raise StorageError(
-            f"upload to storage failed: {exc}", retryable=exc.kind != "tls"
-        ) from None
+        if exc.kind == "tls":
+            message = f"TLS with storage failed ({exc}); {TLS_HINT}"
+            raise StorageError(message, retryable=False) from None
+        raise StorageError(f"upload to storage failed: {exc}", retryable=True) from None
     if response.status in (201, 204):
         return
     if response.status == 200:
