@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -177,14 +177,15 @@ class HttpClient:
         timeout: Timeouts,
     ) -> HttpResponse:
         """One exchange with a small body (JSON) or none."""
-        handle = self._handle(url + ("?" + urlencode(params) if params else ""), timeout, headers)
+        lines = _header_lines(headers)
+        if method == "POST":
+            lines.append(_JSON_TYPE)
+        handle = self._handle(url + ("?" + urlencode(params) if params else ""), timeout, lines)
         if method == "POST":
             # libcurl silently sends a request again when a reused connection closes before any
             # answer; for a POST (a build's creation) that could act twice, so use a new one.
             handle.setopt(pycurl.FRESH_CONNECT, 1)
-            payload = b"" if json is None else _json_bytes(json)
-            handle.setopt(pycurl.HTTPHEADER, [*_header_lines(headers), _JSON_TYPE])
-            handle.setopt(pycurl.POSTFIELDS, payload)
+            handle.setopt(pycurl.POSTFIELDS, b"" if json is None else _json_bytes(json))
         else:
             handle.setopt(pycurl.HTTPGET, 1)
         return self._perform(handle)
@@ -199,14 +200,13 @@ class HttpClient:
         on_progress: Callable[[int, int], None] | None = None,
     ) -> HttpResponse:
         """A multipart/form-data POST: the fields in order, then the file, streamed from disk."""
-        handle = self._handle(url, timeout, None)
+        # No `Expect: 100-continue` round trip: storage reads the whole form before judging it.
+        handle = self._handle(url, timeout, ["Expect:"])
         form = pycurl.CurlMime(handle)
         for name, value in fields:
             form.add_field(name, value)
         form.add_file(file.name, str(file.path), file.filename, file.content_type)
         handle.setopt(pycurl.MIMEPOST, form)
-        # No `Expect: 100-continue` round trip: storage reads the whole form before judging it.
-        handle.setopt(pycurl.HTTPHEADER, ["Expect:"])
         handle.setopt(pycurl.UPLOAD_BUFFERSIZE, UPLOAD_BUFFER)
         if on_progress is not None:
             handle.setopt(pycurl.XFERINFOFUNCTION, _upload_progress(on_progress))
@@ -214,9 +214,7 @@ class HttpClient:
 
     # -- plumbing -----------------------------------------------------------------------------
 
-    def _handle(
-        self, url: str, timeout: Timeouts, headers: Mapping[str, str] | None
-    ) -> pycurl.Curl:
+    def _handle(self, url: str, timeout: Timeouts, header_lines: list[str]) -> pycurl.Curl:
         handle: pycurl.Curl | None = getattr(self._local, "handle", None)
         if handle is None:
             handle = pycurl.Curl()
@@ -227,7 +225,7 @@ class HttpClient:
             handle.reset()  # options go; the connection cache stays
         handle.setopt(pycurl.URL, url)
         handle.setopt(pycurl.USERAGENT, self._user_agent)
-        handle.setopt(pycurl.HTTPHEADER, list(_header_lines(headers)))
+        handle.setopt(pycurl.HTTPHEADER, header_lines)
         handle.setopt(pycurl.NOSIGNAL, 1)  # threads: no SIGALRM for name look-ups
         handle.setopt(pycurl.FOLLOWLOCATION, 0)
         handle.setopt(pycurl.NETRC, pycurl.NETRC_IGNORED)
@@ -267,7 +265,7 @@ def _json_bytes(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 
-def _header_lines(headers: Mapping[str, str] | None) -> Iterable[str]:
+def _header_lines(headers: Mapping[str, str] | None) -> list[str]:
     return [f"{name}: {value}" for name, value in (headers or {}).items()]
 
 
