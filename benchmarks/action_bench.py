@@ -22,7 +22,7 @@ import yaml
 from contexts import ContextSpec, ensure_context
 from figures import Figure
 
-from pipecat_build.emulator import Emulator, EmulatorConfig
+from pipecat_cloud_emulator import Emulator, EmulatorConfig
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -19,7 +19,7 @@ from typing import Any
 from figures import Figure
 from sink import DiscardServer
 
-from pipecat_build.emulator import Emulator, EmulatorConfig
+from pipecat_cloud_emulator import Emulator, EmulatorConfig
 
 HERE = Path(__file__).resolve().parent
 MiB = 1 << 20

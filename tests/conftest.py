@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipecat_build.emulator import Emulator, EmulatorConfig
+from pipecat_cloud_emulator import Emulator, EmulatorConfig
 
 from .action_harness import ROOT, TEST_KEY
 

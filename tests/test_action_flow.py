@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pipecatcloud._utils.build_utils import create_deterministic_tarball, get_exclusions
 
-from pipecat_build.emulator import Emulator
+from pipecat_cloud_emulator import Emulator
 
 from .action_harness import TEST_KEY, ActionRun, run_action
 

@@ -19,10 +19,10 @@ from pipecat_build.api_client import (
     api_timeout,
     retry_after_seconds,
 )
-from pipecat_build.emulator import Emulator, EmulatorConfig, Fault
 from pipecat_build.errors import InputError
 from pipecat_build.http_transport import HttpClient, HttpResponse
 from pipecat_build.retry_policy import RetryPolicy
+from pipecat_cloud_emulator import Emulator, EmulatorConfig, Fault
 
 from .action_harness import TEST_KEY
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipecat_build.emulator import Emulator
+from pipecat_cloud_emulator import Emulator
 
 from .action_harness import TEST_KEY, ActionRun, run_action, setpriv
 
@@ -82,7 +82,7 @@ def test_region_refused_shows_the_api_message(
 
 
 def test_non_json_answer(emulator: Emulator, workspace: Path, files: Path) -> None:
-    from pipecat_build.emulator import Fault
+    from pipecat_cloud_emulator import Fault
 
     emulator.inject(Fault(kind="non_json", endpoint="GET /v1/properties", count=50))
     before = snapshot(workspace)
@@ -150,7 +150,7 @@ def test_unreadable_file(
 
 
 def test_truncated_answer(emulator: Emulator, workspace: Path, files: Path) -> None:
-    from pipecat_build.emulator import Fault
+    from pipecat_cloud_emulator import Fault
 
     emulator.inject(Fault(kind="truncated", endpoint="GET /v1/properties", count=50))
     before = snapshot(workspace)

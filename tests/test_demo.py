@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipecat_build.demo import DEMO_KEY, RunnerLog
+from pipecat_cloud_emulator.demo import DEMO_KEY, RunnerLog
 
 from .action_harness import ROOT
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from requests_toolbelt import MultipartEncoder
 
-from pipecat_build.emulator import Emulator, EmulatorConfig
+from pipecat_cloud_emulator import Emulator, EmulatorConfig
 
 KEY = "pk_emulator_demo"
 ISO = "%Y-%m-%dT%H:%M:%S.%fZ"

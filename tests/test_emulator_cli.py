@@ -1,4 +1,4 @@
-"""`python -m pipecat_build.emulator`: prints where to connect, serves, stops cleanly."""
+"""`python -m pipecat_cloud_emulator`: prints where to connect, serves, stops cleanly."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def test_command_serves_until_signalled(stop_with: signal.Signals) -> None:
     command = [
         sys.executable,
         "-m",
-        "pipecat_build.emulator",
+        "pipecat_cloud_emulator",
         "--port",
         "0",
         "--api-key",
@@ -51,7 +51,7 @@ def test_command_serves_until_signalled(stop_with: signal.Signals) -> None:
 
 def test_help_lists_the_options() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pipecat_build.emulator", "--help"],
+        [sys.executable, "-m", "pipecat_cloud_emulator", "--help"],
         capture_output=True,
         text=True,
         check=True,

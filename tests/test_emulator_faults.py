@@ -13,7 +13,7 @@ import pytest
 import requests
 from requests_toolbelt import MultipartEncoder
 
-from pipecat_build.emulator import Emulator, EmulatorConfig, Fault
+from pipecat_cloud_emulator import Emulator, EmulatorConfig, Fault
 
 KEY = "pk_emulator_demo"
 AUTH = {"Authorization": f"Bearer {KEY}"}

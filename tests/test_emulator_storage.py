@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from requests_toolbelt import MultipartEncoder
 
-from pipecat_build.emulator import Emulator, EmulatorConfig
-from pipecat_build.emulator.multipart import BodySource, MultipartReader
+from pipecat_cloud_emulator import Emulator, EmulatorConfig
+from pipecat_cloud_emulator.multipart import BodySource, MultipartReader
 
 KEY = "pk_emulator_demo"
 Fields = list[tuple[str, Any]]

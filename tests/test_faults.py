@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipecat_build.emulator import Emulator, Fault
+from pipecat_cloud_emulator import Emulator, Fault
 
 from .action_harness import TEST_KEY, InProcessRun, run_action, run_in_process
 

@@ -9,7 +9,7 @@ import tarfile
 from pathlib import Path
 from subprocess import PIPE, Popen
 
-from pipecat_build.emulator import Emulator
+from pipecat_cloud_emulator import Emulator
 
 from .action_harness import ENTRYPOINT, TEST_KEY, finish, runner_env
 

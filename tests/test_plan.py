@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pipecatcloud._utils.build_utils import create_deterministic_tarball, get_exclusions
 
-from pipecat_build.emulator import Emulator, EmulatorConfig
+from pipecat_cloud_emulator import Emulator, EmulatorConfig
 
 from .action_harness import TEST_KEY, finish, run_action, start_action
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipecat_build.emulator import Emulator, Fault
+from pipecat_cloud_emulator import Emulator, Fault
 
 from .action_harness import MASK_LINES, TEST_KEY, run_action
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pipecat_build.emulator import Emulator, EmulatorConfig
+from pipecat_cloud_emulator import Emulator, EmulatorConfig
 
 from .action_harness import TEST_KEY, run_action
 

@@ -11,9 +11,9 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from pipecat_build.build_flow import Outcome
-from pipecat_build.emulator import Emulator
 from pipecat_build.settings import Target
 from pipecat_build.summary import plan_summary, services_summary, single_summary
+from pipecat_cloud_emulator import Emulator
 
 from .action_harness import TEST_KEY, run_action
 

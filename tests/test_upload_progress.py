@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 from pipecat_build.api_client import PipecatApi
-from pipecat_build.emulator import Emulator, EmulatorConfig
 from pipecat_build.http_transport import HttpClient
 from pipecat_build.upload import ProgressMeter, upload_archive
+from pipecat_cloud_emulator import Emulator, EmulatorConfig
 
 from .action_harness import TEST_KEY
 

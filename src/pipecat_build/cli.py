@@ -121,8 +121,12 @@ def _report(out: ConsoleReporter, code: int, output_env: str | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["demo"]:
-        from .demo import main as demo_main
-
+        try:
+            from pipecat_cloud_emulator.demo import main as demo_main
+        except ImportError:  # the action's image ships the product only
+            print("pipecat-build demo: the emulator is not installed here; run it from a "
+                  "checkout with ./dev demo", file=sys.stderr)
+            return 2
         return demo_main(argv[1:])
     args = _parser().parse_args(argv)
     out = ConsoleReporter(sys.stderr, verbose=args.verbose)

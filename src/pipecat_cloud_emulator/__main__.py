@@ -1,4 +1,4 @@
-"""`python -m pipecat_build.emulator`: serve the emulator until SIGINT/SIGTERM."""
+"""`python -m pipecat_cloud_emulator`: serve the emulator until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 

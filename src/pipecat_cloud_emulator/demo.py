@@ -123,7 +123,7 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--build-seconds", type=float, default=3.0, metavar="SECONDS",
                         help="how long the emulated build takes (default: 3)")
     args = parser.parse_args(list(argv))
-    from .emulator import Emulator, EmulatorConfig
+    from . import Emulator, EmulatorConfig
 
     with tempfile.TemporaryDirectory(prefix="pipecat-demo-") as tmp:
         root = Path(tmp)
