@@ -98,6 +98,7 @@ def parse_time(text: str) -> datetime:
     ],
 )
 @pytest.mark.parametrize("header", [None, "Bearer wrong", f"Basic {KEY}", KEY])
+@pytest.mark.contract_bad_requests("no key, a wrong scheme, a body on GET: on purpose")
 def test_every_endpoint_refuses_a_missing_or_wrong_key(
     emu: Emulator, method: str, path: str, header: str | None
 ) -> None:
@@ -335,7 +336,7 @@ def test_logs_grow_while_building_and_are_complete_at_the_end(
     assert first == {"logs": []}  # still pending: nothing has been logged yet
     assert counts == sorted(counts)
     lines = final["logs"]
-    assert 30 <= len(lines) <= 60
+    assert any(line.endswith("Step 1/1 : FROM python:3.11-slim") for line in lines)
     assert len(set(lines)) == len(lines)
     assert all(line.startswith("[Container] 20") for line in lines)
     assert "nextToken" not in final

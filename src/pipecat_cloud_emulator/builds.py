@@ -13,23 +13,9 @@ TERMINAL = ("success", "failed", "timeout")
 STATUSES = ("pending", "building", *TERMINAL)
 ECR_REPOSITORY = "123456789012.dkr.ecr.us-west-2.amazonaws.com/pipecat-cloud"
 ERROR_MESSAGES = {
-    "failed": "Docker build failed: COPY failed - file not found: requirements.txt",
+    "failed": "Docker build failed: a build step returned a non-zero code: 1",
     "timeout": "Build timed out: the build exceeded the maximum build time of 3600 seconds",
 }
-_STEPS = (
-    "FROM python:3.11-slim",
-    "ENV PYTHONUNBUFFERED=1",
-    "WORKDIR /app",
-    "RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg",
-    "COPY requirements.txt .",
-    "RUN pip install --no-cache-dir -r requirements.txt",
-    "COPY bot.py .",
-    "COPY assets/ ./assets/",
-    "RUN python -m compileall -q .",
-    "EXPOSE 7860",
-    "USER 1000",
-    'CMD ["python", "bot.py"]',
-)
 
 
 @dataclass
@@ -48,6 +34,10 @@ class BuildRecord:
     final_status: str
     error_message: str | None = None
     log_lines: list[str] = field(default_factory=list)
+    # The uploaded Dockerfile's instructions; None when the context could not be read.
+    steps: list[str] | None = None
+    # The Dockerfile carries `# emulator: crash`: deployments of this image crash.
+    crashes: bool = False
 
     def status(self, now: float | None = None) -> str:
         now = time.time() if now is None else now
@@ -110,8 +100,41 @@ def _hex(seed: str, index: int) -> str:
     return hashlib.sha256(f"{seed}:{index}".encode()).hexdigest()[:12]
 
 
+def _step_lines(record: BuildRecord) -> list[str]:
+    """`docker build` output for the Dockerfile that was uploaded; a failed build stops at
+    its last RUN (or last) instruction."""
+    steps = record.steps
+    if not steps:
+        return [
+            f"(emulator) no readable {record.dockerfile_path} in the uploaded context: "
+            "build steps are not shown"
+        ]
+    fail_at = None
+    if record.final_status == "failed":
+        runs = [number for number, step in enumerate(steps, 1) if step.upper().startswith("RUN")]
+        fail_at = runs[-1] if runs else len(steps)
+    lines: list[str] = []
+    for number, step in enumerate(steps, start=1):
+        lines.append(f"Step {number}/{len(steps)} : {step}")
+        is_run = step.upper().startswith("RUN")
+        if is_run:
+            lines.append(f" ---> Running in {_hex(record.id, number)}")
+        if number == fail_at:
+            if is_run:
+                command = step[3:].strip()
+                lines.append(f"The command '/bin/sh -c {command}' returned a non-zero code: 1")
+            else:
+                lines.append(f"{step.split()[0].upper()} failed (emulated failure)")
+            break
+        if is_run:
+            lines.append(f"Removing intermediate container {_hex(record.id, number)}")
+        lines.append(f" ---> {_hex(record.id, 100 + number)}")
+    return lines
+
+
 def synthetic_logs(record: BuildRecord) -> list[str]:
-    """About 40 distinct CodeBuild-style lines, timestamped across the build's duration."""
+    """CodeBuild-style lines echoing the uploaded Dockerfile's instructions, timestamped
+    across the build's duration."""
     bodies = [
         "Waiting for agent ping",
         "Waiting for DOWNLOAD_SOURCE",
@@ -122,24 +145,13 @@ def synthetic_logs(record: BuildRecord) -> list[str]:
         "Entering phase BUILD",
         f"Running command docker build -f {record.dockerfile_path} -t {record.image_uri()} .",
     ]
-    fail_at = 5 if record.final_status == "failed" else None
-    for number, step in enumerate(_STEPS, start=1):
-        bodies.append(f"Step {number}/{len(_STEPS)} : {step}")
-        if number == fail_at:
-            bodies.append(
-                "COPY failed: file not found in build context or excluded by .dockerignore: "
-                "stat requirements.txt: file does not exist"
-            )
-            bodies.append("Phase complete: BUILD State: FAILED")
-            bodies.append(
-                "Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while "
-                "executing command: docker build. Reason: exit status 1"
-            )
-            break
-        if step.startswith("RUN"):
-            bodies.append(f" ---> Running in {_hex(record.id, number)}")
-            bodies.append(f"Removing intermediate container {_hex(record.id, number)}")
-        bodies.append(f" ---> {_hex(record.id, 100 + number)}")
+    bodies += _step_lines(record)
+    if record.final_status == "failed":
+        bodies.append("Phase complete: BUILD State: FAILED")
+        bodies.append(
+            "Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while "
+            "executing command: docker build. Reason: exit status 1"
+        )
     if record.final_status == "timeout":
         bodies.append("Build timed out: the build exceeded the maximum build time of 3600 seconds")
         bodies.append("Phase complete: BUILD State: TIMED_OUT")

@@ -15,6 +15,7 @@ from .api import ApiHandler
 from .config import EmulatorConfig, Fault
 from .faults import FaultPlan
 from .http_common import EmulatorServer
+from .local_backend import LocalBackend
 from .presigned_post import PostSigner
 from .state import EmulatorState, RecordedRequest
 from .storage import StorageHandler
@@ -41,19 +42,57 @@ class Emulator:
         bucket: str = DEFAULT_BUCKET,
         verbose: bool = False,
     ) -> None:
-        self.config = config if config is not None else EmulatorConfig()
         self.bucket = bucket
-        self.verbose = verbose
-        self.state = EmulatorState()
-        self.faults = FaultPlan()
-        self.signer = PostSigner(bucket)
-        self.stop_event = threading.Event()
-        self.spool_dir: str | None = None
+        self.backend = LocalBackend(
+            config if config is not None else EmulatorConfig(),
+            bucket,
+            verbose,
+            origin=lambda: self.storage_origin,
+            storage_url_for=self.storage_url_for,
+        )
         self._host = host
         self._ports = (port, storage_port)
         self._advertise = advertise_host or ("127.0.0.1" if host in ("", "0.0.0.0", "::") else host)
         self._servers: list[EmulatorServer] = []
         self._threads: list[threading.Thread] = []
+
+    # -- what the backend owns, under the names tests have always used --------------------
+    @property
+    def config(self) -> EmulatorConfig:
+        """The live settings: tests may change fields (or replace it) between requests."""
+        return self.backend.config
+
+    @config.setter
+    def config(self, value: EmulatorConfig) -> None:
+        self.backend.config = value
+
+    @property
+    def verbose(self) -> bool:
+        return self.backend.verbose
+
+    @verbose.setter
+    def verbose(self, value: bool) -> None:
+        self.backend.verbose = value
+
+    @property
+    def state(self) -> EmulatorState:
+        return self.backend.state
+
+    @property
+    def faults(self) -> FaultPlan:
+        return self.backend.faults
+
+    @property
+    def signer(self) -> PostSigner:
+        return self.backend.signer
+
+    @property
+    def stop_event(self) -> threading.Event:
+        return self.backend.stop_event
+
+    @property
+    def spool_dir(self) -> str | None:
+        return self.backend.spool_dir
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> Emulator:
@@ -61,10 +100,10 @@ class Emulator:
             return self
         self.stop_event.clear()
         if self.config.spool_uploads:
-            self.spool_dir = tempfile.mkdtemp(prefix="pcc-emulator-")
-        api = EmulatorServer((self._host, self._ports[0]), ApiHandler, self)
+            self.backend.spool_dir = tempfile.mkdtemp(prefix="pcc-emulator-")
+        api = EmulatorServer((self._host, self._ports[0]), ApiHandler, self.backend)
         try:
-            storage = EmulatorServer((self._host, self._ports[1]), StorageHandler, self)
+            storage = EmulatorServer((self._host, self._ports[1]), StorageHandler, self.backend)
         except OSError:
             api.server_close()
             raise
@@ -94,7 +133,7 @@ class Emulator:
         self._servers, self._threads = [], []
         if self.spool_dir is not None:
             shutil.rmtree(self.spool_dir, ignore_errors=True)
-            self.spool_dir = None
+            self.backend.spool_dir = None
 
     def __enter__(self) -> Emulator:
         return self.start()

@@ -18,7 +18,7 @@ from .config import Fault
 from .state import RecordedRequest
 
 if TYPE_CHECKING:
-    from .emulator import Emulator
+    from .backend import HandlerBackend
 
 # Faults answered instead of processing the request.
 PRE_FAULTS = ("500", "502", "503", "429", "reset", "non_json", "redirect")
@@ -56,15 +56,18 @@ def api_error(status: int, message: str, code: str) -> Reply:
 
 
 class EmulatorServer(ThreadingHTTPServer):
-    """A threading server that knows its emulator and can close sockets with a reset."""
+    """A threading server that knows its backend and can close sockets with a reset."""
 
     daemon_threads = True
     block_on_close = False
 
     def __init__(
-        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], emulator: Emulator
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        backend: HandlerBackend,
     ) -> None:
-        self.emulator = emulator
+        self.backend = backend
         self._resets: set[socket.socket] = set()
         self._resets_lock = threading.Lock()
         super().__init__(address, handler)
@@ -92,11 +95,11 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     server: EmulatorServer
 
     @property
-    def emulator(self) -> Emulator:
-        return self.server.emulator
+    def backend(self) -> HandlerBackend:
+        return self.server.backend
 
     def log_message(self, format: str, *args: Any) -> None:
-        if self.emulator.verbose:
+        if self.backend.verbose:
             sys.stderr.write(f"[{self.server_label}] {format % args}\n")
 
     def do_GET(self) -> None:
@@ -134,7 +137,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         raise NotImplementedError
 
     def record(self, status: int | str, **details: Any) -> None:
-        self.emulator.state.record(
+        self.backend.record(
             RecordedRequest(
                 server=self.server_label,
                 method=self.command,
@@ -148,6 +151,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     def send(self, reply: Reply, **details: Any) -> None:
         """Record, then answer (the record exists before the client can read the answer)."""
+        details.setdefault("answer", reply.body)
+        details.setdefault("answer_type", reply.content_type)
         self.record(reply.status, **details)
         self.send_response(reply.status)
         if reply.content_type:
@@ -173,7 +178,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     def stall(self, fault: Fault) -> bool:
         """Wait as the fault says; False when the emulator stopped meanwhile."""
-        stopped = self.emulator.stop_event.wait(fault.stall_seconds)
+        stopped = self.backend.wait_stopped(fault.stall_seconds)
         if stopped:
             self.close_connection = True
         return not stopped
@@ -186,8 +191,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         if kind == "non_json":
             return Reply(200, _HTML_PAGE, "text/html; charset=utf-8")
         if kind == "redirect":
-            target = f"{self.emulator.storage_origin}/_redirect{self.path}"
-            return Reply(307, b"", None, [("Location", target)])
+            return Reply(307, b"", None, [("Location", self.backend.redirect_location(self.path))])
         headers = []
         if kind == "429":
             seconds = fault.retry_after
@@ -216,6 +220,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             self.reset(**details)
         elif fault is not None and fault.kind == "truncated":
             cut = reply.body[: len(reply.body) // 2]
-            self.send(Reply(reply.status, cut, reply.content_type, reply.headers), **details)
+            spoiled = Reply(reply.status, cut, reply.content_type, reply.headers)
+            self.send(spoiled, fault=fault.kind, **details)
         else:
             self.send(reply, **details)

@@ -8,7 +8,7 @@ import time
 import uuid
 from typing import Any
 
-from .archive_probe import dockerfile_outcome
+from .archive_probe import asks_to_crash, instructions, outcome_directive, read_dockerfile
 from .builds import STATUSES, TERMINAL, BuildRecord, synthetic_logs
 from .config import OUTCOMES, EmulatorConfig
 from .state import EmulatorState, Upload
@@ -16,9 +16,15 @@ from .state import EmulatorState, Upload
 
 def _finish(config: EmulatorConfig, record: BuildRecord, upload: Upload | None) -> BuildRecord:
     """Decide the build's outcome and its log lines when it is created."""
+    text = None
+    if upload is not None and upload.path is not None:
+        text = read_dockerfile(upload.path, record.dockerfile_path)
     directive = None
-    if config.outcome == "success" and upload is not None and upload.path is not None:
-        directive = dockerfile_outcome(upload.path, record.dockerfile_path)
+    if config.outcome == "success" and text is not None:
+        directive = outcome_directive(text)
+    if text is not None:
+        record.steps = instructions(text)
+        record.crashes = asks_to_crash(text)
     if callable(config.outcome):
         outcome = config.outcome(record.render(record.created))
     else:

@@ -21,6 +21,11 @@ class RecordedRequest:
     form_fields: list[tuple[str, str]] = field(default_factory=list)
     file_size: int | None = None
     status: int | str = 0
+    # The answer as sent (body and Content-Type), and the fault kind if one was injected
+    # into it: the contract tests hold every genuine answer against the OpenAPI spec.
+    answer: bytes | None = None
+    answer_type: str | None = None
+    fault: str | None = None
 
 
 @dataclass

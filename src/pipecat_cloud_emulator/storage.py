@@ -5,15 +5,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import time
 import uuid
-from typing import IO, Any
-from urllib.parse import quote
+from typing import IO, Any, cast
 
+from .backend import StorageBackend
 from .faults import STORAGE_ENDPOINT
 from .http_common import POST_FAULTS, EmulatorHandler, Reply
 from .multipart import BodySource, IncompleteBody, MalformedMultipart, MultipartReader, boundary_of
-from .presigned_post import check_size
 from .s3_error import S3Error, access_denied
 
 _MAX_PRE_DATA = 20 * 1024
@@ -53,8 +51,12 @@ class StorageHandler(EmulatorHandler):
 
     server_label = "storage"
 
+    @property
+    def store(self) -> StorageBackend:
+        return cast(StorageBackend, self.backend)
+
     def handle_request(self) -> None:
-        bucket_path = "/" + self.emulator.bucket
+        bucket_path = self.store.bucket_path
         if self.command != "POST" or self.url_path.rstrip("/") != bucket_path:
             self._not_an_upload(bucket_path)
             return
@@ -78,7 +80,7 @@ class StorageHandler(EmulatorHandler):
             )
             return
         source = BodySource(self.rfile.read, length)
-        fault = self.emulator.faults.take(STORAGE_ENDPOINT, self.emulator.config)
+        fault = self.store.take_fault(STORAGE_ENDPOINT)
         if fault is not None and fault.kind == "stall" and not self.stall(fault):
             self.record("reset")
             return
@@ -209,10 +211,9 @@ class StorageHandler(EmulatorHandler):
                 received.fields.append((part.name or "", value.decode("utf-8", "replace")))
 
     def _spool(self, reader: MultipartReader, received: _Received) -> None:
-        spool_dir = self.emulator.spool_dir
+        received.spool_path = self.store.incoming_path()
         handle: IO[bytes] | None = None
-        if spool_dir is not None:
-            received.spool_path = os.path.join(spool_dir, f"incoming-{uuid.uuid4().hex}")
+        if received.spool_path is not None:
             handle = open(received.spool_path, "wb")  # noqa: SIM115 - closed below
         try:
             for chunk in reader.body():
@@ -225,28 +226,16 @@ class StorageHandler(EmulatorHandler):
                 handle.close()
 
     def _store(self, received: _Received) -> Reply:
-        emulator = self.emulator
-        _form, size_range = emulator.signer.check_fields(received.fields, time.time())
-        check_size(received.size, size_range)
-        key = dict(received.fields)["key"]
-        state = emulator.state
-        with state.lock:
-            upload = next((u for u in state.uploads.values() if u.key == key), None)
-            if upload is None:
-                raise access_denied("Access Denied")
-            if received.spool_path is not None and emulator.spool_dir is not None:
-                final = os.path.join(emulator.spool_dir, f"{upload.id}.tar.gz")
-                os.replace(received.spool_path, final)
-                received.spool_path = None
-                upload.path = final
-            upload.md5 = received.md5.hexdigest()
-            upload.size = received.size
+        location = self.store.accept_object(
+            received.fields, received.spool_path, received.md5.hexdigest(), received.size
+        )
+        received.spool_path = None  # the backend kept (moved) the file
         request_id = uuid.uuid4().hex[:16].upper()
         return Reply(
             204,
             headers=[
-                ("ETag", f'"{upload.md5}"'),
-                ("Location", f"{emulator.storage_url}/{quote(key)}"),
+                ("ETag", f'"{received.md5.hexdigest()}"'),
+                ("Location", location),
                 ("x-amz-request-id", request_id),
                 ("x-amz-id-2", uuid.uuid4().hex),
             ],
