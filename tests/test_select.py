@@ -171,6 +171,55 @@ def test_broken_symlink_named(ctx: Path) -> None:
     assert "dangling" in str(info.value) and "missing.txt" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "links",
+    [[("loop", "loop")], [("a", "b"), ("b", "a")], [("sub/x", "../y"), ("y", "sub/x")]],
+    ids=["self", "pair", "across-folders"],
+)
+def test_symlink_loop_is_a_one_line_context_error(
+    ctx: Path, links: list[tuple[str, str]]
+) -> None:
+    """docs/context.md: a link that never reaches a file stops the step with a `context` error,
+    not "unexpected error (OSError): Too many levels of symbolic links"."""
+    for link, target in links:
+        (ctx / link).parent.mkdir(exist_ok=True)
+        os.symlink(target, ctx / link)
+    with pytest.raises(InputError) as info:
+        select_context(ctx, "Dockerfile")
+    message = str(info.value)
+    assert info.value.input_name == "context"
+    assert "loop of links" in message and "\n" not in message
+    assert any(f"{name} -> " in message for name, _ in links)
+    assert "exclude it in .dockerignore" in message
+
+
+def test_excluded_symlink_loop_is_left_out_silently(ctx: Path) -> None:
+    os.symlink("loop.log", ctx / "loop.log")  # *.log: pcc deploy's defaults leave it out
+    (ctx / "cache").mkdir()
+    os.symlink("spin", ctx / "cache" / "spin")
+    (ctx / ".dockerignore").write_text("*.log\ncache\n")
+    selection = select_context(ctx, "Dockerfile")
+    assert names(selection) == [".dockerignore", "Dockerfile", "app.py"]
+    rules = {r.pattern: (r.files, r.folders) for r in selection.report.rules}
+    assert rules == {"*.log": (1, 0), "cache": (0, 1)}
+
+
+def test_context_folder_that_is_a_symlink_loop(tmp_path: Path) -> None:
+    os.symlink("ctx", tmp_path / "ctx")
+    with pytest.raises(InputError) as info:
+        select_context(tmp_path / "ctx", "Dockerfile")
+    assert info.value.input_name == "context"
+    assert "loop" in str(info.value)
+
+
+def test_dockerfile_that_is_a_symlink_loop(ctx: Path) -> None:
+    os.symlink("spin", ctx / "spin")
+    with pytest.raises(InputError) as info:
+        select_context(ctx, str(ctx / "spin"))
+    assert info.value.input_name == "dockerfile"
+    assert "loop" in str(info.value)
+
+
 def test_symlink_outside_context_refused(tmp_path: Path) -> None:
     ctx = tmp_path / "ctx"
     ctx.mkdir()

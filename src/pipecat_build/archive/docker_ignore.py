@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
+from .display import display_path
 
 if TYPE_CHECKING:
     from e2b_dockerfile_utils import PatternMatcher
@@ -37,7 +38,9 @@ def read_patterns(path: Path) -> list[str]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError("context", f"cannot read {path}: {exc.strerror}") from exc
+        raise InputError(
+            "context", f"cannot read {display_path(str(path))}: {exc.strerror}"
+        ) from exc
     text = raw.decode("utf-8", errors="surrogateescape")
     if text.startswith(_BOM):
         text = text[1:]
@@ -89,7 +92,9 @@ class DockerRules:
                 _Single(p, PatternMatcher([p])) for p in patterns if not p.startswith("!")
             ]
         except ValueError as exc:
-            raise InputError("context", f"{source}: {exc}") from exc
+            raise InputError(
+                "context", f"{display_path(source)}: {display_path(str(exc))}"
+            ) from exc
 
     @property
     def has_exceptions(self) -> bool:

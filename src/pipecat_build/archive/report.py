@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from .display import display_path, markdown_path, markdown_text
 
 TOP_FILES = 10
 
@@ -90,64 +92,66 @@ class ContextReport:
     def summary(self) -> str:
         return f"Context: {self.file_count} files, {human_bytes(self.content_bytes)}"
 
-    def _rules_heading(self) -> str:
+    def _rules_heading(self, show: Callable[[str], str] = display_path) -> str:
         names = {"cli": "pcc deploy's rules", "docker": "docker build's rules"}
-        used = f" from {self.ignore_file}" if self.ignore_file else ""
-        return f"Ignore rules: {names.get(self.ignore_rules, self.ignore_rules)}{used}"
+        used = f" from {show(self.ignore_file)}" if self.ignore_file else ""
+        return f"Ignore rules: {names.get(self.ignore_rules, show(self.ignore_rules))}{used}"
 
     def log_lines(self) -> list[str]:
         """Plain lines for a log group."""
         lines = [self.summary, self._rules_heading()]
         if self.largest_files:
             lines.append(f"Largest files (top {len(self.largest_files)}):")
-            lines += [f"  {human_bytes(s):>10}  {p}" for p, s in self.largest_files]
+            lines += [f"  {human_bytes(s):>10}  {display_path(p)}" for p, s in self.largest_files]
         if self.top_folders:
             lines.append("Top-level folders:")
             lines += [
-                f"  {human_bytes(f.bytes):>10}  {f.name} ({_plural(f.files, 'file')})"
+                f"  {human_bytes(f.bytes):>10}  {display_path(f.name)} ({_plural(f.files, 'file')})"
                 for f in self.top_folders
             ]
         if self.rules:
             lines.append("Left out:")
-            lines += [f"  {_removed(r)} by {r.pattern!r} ({r.source})" for r in self.rules]
+            lines += [
+                f"  {_removed(r)} by '{display_path(r.pattern)}' ({display_path(r.source)})"
+                for r in self.rules
+            ]
         else:
             lines.append("Left out: nothing")
         if self.skipped:
             lines.append("Skipped (not regular files):")
-            lines += [f"  {s.path} ({s.kind})" for s in self.skipped]
+            lines += [f"  {display_path(s.path)} ({s.kind})" for s in self.skipped]
         return lines
 
     def markdown(self) -> str:
         """A collapsed section for the job summary."""
         out = [
-            f"<details><summary>{html.escape(self.summary, quote=False)}</summary>",
+            f"<details><summary>{self.summary}</summary>",
             "",
-            html.escape(self._rules_heading(), quote=False),
+            self._rules_heading(markdown_text),
             "",
         ]
         if self.largest_files:
             out += ["| Largest files | Size |", "| --- | ---: |"]
-            out += [f"| {_code(p)} | {human_bytes(s)} |" for p, s in self.largest_files]
+            out += [f"| {markdown_path(p)} | {human_bytes(s)} |" for p, s in self.largest_files]
             out.append("")
         if self.top_folders:
             out += ["| Top-level folder | Files | Size |", "| --- | ---: | ---: |"]
             out += [
-                f"| {_code(f.name)} | {f.files} | {human_bytes(f.bytes)} |"
+                f"| {markdown_path(f.name)} | {f.files} | {human_bytes(f.bytes)} |"
                 for f in self.top_folders
             ]
             out.append("")
         if self.rules:
             out += ["| Left out by | Source | Files | Folders |", "| --- | --- | ---: | ---: |"]
             out += [
-                f"| {_code(r.pattern)} | {_text(r.source)} | {r.files} | {r.folders} |"
+                f"| {markdown_path(r.pattern)} | {markdown_text(r.source)} | {r.files} "
+                f"| {r.folders} |"
                 for r in self.rules
             ]
             out.append("")
         if self.skipped:
             out += ["| Skipped | Kind |", "| --- | --- |"]
-            out += [
-                f"| {_code(s.path)} | {html.escape(s.kind, quote=False)} |" for s in self.skipped
-            ]
+            out += [f"| {markdown_path(s.path)} | {markdown_text(s.kind)} |" for s in self.skipped]
             out.append("")
         out.append("</details>")
         return "\n".join(out) + "\n"
@@ -164,12 +168,3 @@ def _removed(rule: RuleCount) -> str:
     if rule.folders:
         parts.append(_plural(rule.folders, "folder"))
     return " and ".join(parts)
-
-
-def _text(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
-def _code(text: str) -> str:
-    """A path safe inside a Markdown table cell, whatever characters it has."""
-    return "<code>" + html.escape(text, quote=False).replace("|", "&#124;") + "</code>"

@@ -39,8 +39,20 @@ def secret_pattern(arcname: str) -> str | None:
 
 
 def ignore_line(arcname: str) -> str:
-    """A .dockerignore line matching exactly this file under both rule sets.
+    """A .dockerignore line matching this file under both rule sets, printable as is.
 
     `*`, `?` and `[` are put in brackets so both fnmatch and Go's matcher read them literally.
+    What a line cannot hold literally becomes `?` (any one character): bytes that are not
+    UTF-8 (pcc deploy reads .dockerignore as UTF-8), control characters, a backslash (an
+    escape for Go, literal for fnmatch), a leading `#` or `!` (a comment, an exception) and
+    spaces at either end (lines are trimmed).
     """
-    return re.sub(r"([*?\[])", r"[\1]", arcname)
+    line = re.sub(r"([*?\[])", r"[\1]", arcname)
+    line = "".join(ch if ch.isprintable() and ch != "\\" else "?" for ch in line)
+    stripped = line.strip()
+    start = len(line) - len(line.lstrip())
+    end = start + len(stripped)
+    line = "?" * start + stripped + "?" * (len(line) - end)
+    if line[:1] in ("#", "!"):
+        line = "?" + line[1:]
+    return line

@@ -6,6 +6,7 @@ Order of decisions for each path: the ignore rules (cli or docker), then `.git`,
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import stat
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from ..errors import InputError
+from .display import display_path
 from .ignore_rules import CliRules, cli_patterns, unsupported_syntax
 from .members import Member
 from .report import ContextReport, RuleCount, SkippedEntry, human_bytes
@@ -123,15 +125,20 @@ def select_context(
     context_dir: Path, dockerfile: str, options: SelectionOptions = SelectionOptions()
 ) -> Selection:
     """The members of the context archive, with the report that explains them."""
-    base = Path(context_dir).resolve()
+    try:
+        base = Path(context_dir).resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop (3.11, 3.12)
+        raise InputError(
+            "context", f"cannot resolve {display_path(str(context_dir))}: {_why(exc)}"
+        ) from None
     if not base.is_dir():
-        raise InputError("context", f"no folder at {base}")
+        raise InputError("context", f"no folder at {display_path(str(base))}")
     df_arc = _dockerfile_arcname(base, dockerfile)
     df_full = base / df_arc
     if not df_full.exists():
-        raise InputError("dockerfile", f"no Dockerfile at {df_full}")
+        raise InputError("dockerfile", f"no Dockerfile at {display_path(str(df_full))}")
     if not df_full.is_file():
-        raise InputError("dockerfile", f"{df_full} is not a file")
+        raise InputError("dockerfile", f"{display_path(str(df_full))} is not a file")
 
     state = _State()
     rules, ignore_file, cli_rules = _rules_in_force(base, df_arc, options, state)
@@ -148,7 +155,8 @@ def select_context(
         untracked_df = df_arc not in options.tracked_only
         if untracked_df and any(c.rel == df_arc for c in candidates):
             raise InputError(
-                "dockerfile", f"{df_arc} is not tracked by git, and files: tracked leaves it out"
+                "dockerfile",
+                f"{display_path(df_arc)} is not tracked by git, and files: tracked leaves it out",
             )
         candidates = kept
 
@@ -179,13 +187,23 @@ def _dockerfile_arcname(base: Path, dockerfile: str) -> str:
     if given.is_absolute():
         try:
             given = given.resolve().relative_to(base)
+        except (OSError, RuntimeError) as exc:
+            raise InputError(
+                "dockerfile", f"cannot resolve {display_path(dockerfile)}: {_why(exc)}"
+            ) from None
         except ValueError:
             raise InputError(
-                "dockerfile", f"{dockerfile} is outside the context folder {base}"
+                "dockerfile",
+                f"{display_path(dockerfile)} is outside the context folder "
+                f"{display_path(str(base))}",
             ) from None
     arc = posixpath.normpath(given.as_posix())
     if arc in (".", "") or arc == ".." or arc.startswith("../"):
-        raise InputError("dockerfile", f"{dockerfile} is not a file inside the context {base}")
+        raise InputError(
+            "dockerfile",
+            f"{display_path(dockerfile)} is not a file inside the context "
+            f"{display_path(str(base))}",
+        )
     return arc
 
 
@@ -241,23 +259,27 @@ def _walk(base: Path, rules: _Rules, state: _State, include_git: bool) -> Iterat
             with os.scandir(abs_dir) as it:
                 entries = list(it)
         except OSError as exc:
-            shown = rel_dir or "."
+            shown = display_path(rel_dir) if rel_dir else "."
             raise InputError("context", f"cannot read the folder {shown}: {exc.strerror}") from exc
         for entry in entries:
             name = entry.name
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            is_dir = entry.is_dir()
+            try:
+                is_dir = entry.is_dir()
+            except OSError:  # a link loop: os.walk (pcc deploy) takes it for a file too
+                is_dir = False
             hit = rules.excluded(rel, name)
             if is_dir:
                 if hit is None and entry.is_symlink():
                     if name != ".git" or include_git:
                         state.skipped.append(SkippedEntry(rel, "symbolic link to a folder"))
+                        shown = display_path(rel)
                         state.warnings.append(
                             Warning_(
-                                f"{rel} is a symbolic link to a folder and is left out of the "
+                                f"{shown} is a symbolic link to a folder and is left out of the "
                                 "context (pcc deploy does the same); copy the folder instead "
                                 "if the image needs it",
-                                rel,
+                                shown,
                             )
                         )
                     continue
@@ -297,24 +319,32 @@ def _classify(base: Path, candidates: list[_Candidate], state: _State) -> list[M
     members: list[Member] = []
     base_prefix = str(base).rstrip("/") + "/"
     for c in candidates:
+        shown = display_path(c.rel)
         try:
             st = os.stat(c.path)
         except OSError as exc:
             if c.is_symlink:
-                target = _readlink(c.path)
+                target = display_path(_readlink(c.path))
+                if exc.errno == errno.ELOOP:
+                    raise InputError(
+                        "context",
+                        f"symbolic link {shown} -> {target} never reaches a file: it is part "
+                        f"of a loop of links ({exc.strerror}); remove it or exclude it in "
+                        ".dockerignore",
+                    ) from exc
                 raise InputError(
                     "context",
-                    f"broken symbolic link {c.rel} -> {target} ({exc.strerror}); "
+                    f"broken symbolic link {shown} -> {target} ({exc.strerror}); "
                     "remove it or exclude it in .dockerignore",
                 ) from exc
-            raise InputError("context", f"cannot read {c.rel}: {exc.strerror}") from exc
+            raise InputError("context", f"cannot read {shown}: {exc.strerror}") from exc
         kind = _special_kind(st.st_mode)
         if kind is not None:
             state.skipped.append(SkippedEntry(c.rel, kind))
             state.warnings.append(
                 Warning_(
-                    f"{c.rel} is a {kind}, not a regular file; left out of the context",
-                    c.rel,
+                    f"{shown} is a {kind}, not a regular file; left out of the context",
+                    shown,
                 )
             )
             continue
@@ -323,16 +353,23 @@ def _classify(base: Path, candidates: list[_Candidate], state: _State) -> list[M
             if not target.startswith(base_prefix):
                 raise InputError(
                     "context",
-                    f"symbolic link {c.rel} points outside the context, to {target}; "
+                    f"symbolic link {shown} points outside the context, to "
+                    f"{display_path(target)}; "
                     "pcc deploy would upload that file's content, which can leak files of the "
                     "runner: remove the link or exclude it in .dockerignore",
                 )
         if not os.access(c.path, os.R_OK):
-            raise InputError("context", f"cannot read {c.rel}: permission denied")
+            raise InputError("context", f"cannot read {shown}: permission denied")
         # Same test as the CLI (executable for the running user); no x bit means no one.
         executable = bool(st.st_mode & 0o111) and os.access(c.path, os.X_OK)
         members.append(Member(c.rel, Path(c.path), st.st_size, 0o755 if executable else 0o644))
     return members
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    return "a loop of symbolic links"  # pathlib's RuntimeError("Symlink loop from ...")
 
 
 def _readlink(path: str) -> str:
@@ -365,7 +402,9 @@ def _secret_files(
         return members
     names = [m.arcname for m, _ in flagged]
     if options.secret_files == "fail":
-        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        shown = ", ".join(display_path(n) for n in names[:10]) + (
+            f" and {len(names) - 10} more" if len(names) > 10 else ""
+        )
         raise InputError(
             "secret-files",
             f"the context would upload files that look like secrets: {shown}; exclude them "
@@ -376,7 +415,7 @@ def _secret_files(
             state.count((pattern, "secret-files"), files=1)
         state.notices.append(
             f"Left {len(names)} secret-looking file{'s' if len(names) != 1 else ''} out of the "
-            f"context (secret-files: exclude): {', '.join(names)}"
+            f"context (secret-files: exclude): {', '.join(display_path(n) for n in names)}"
         )
         dropped = set(names)
         return [m for m in members if m.arcname not in dropped]
@@ -389,12 +428,13 @@ def _secret_files(
             )
         else:
             where = f"add the line `{line}` to {ignore_file or '.dockerignore'}"
+        shown = display_path(member.arcname)
         state.warnings.append(
             Warning_(
-                f"{member.arcname} looks like a secret ({pattern}) and will be uploaded in the "
+                f"{shown} looks like a secret ({pattern}) and will be uploaded in the "
                 f"build context; if the image does not need it, {where}, or set "
                 "secret-files: exclude",
-                member.arcname,
+                shown,
             )
         )
     return members
@@ -405,13 +445,17 @@ def _why_dockerfile_missing(df_arc: str, cli_rules: CliRules | None, state: _Sta
         hit = cli_rules.match_full(df_arc)
         if hit is not None:
             return (
-                f"{df_arc} is excluded by the pattern '{hit.pattern}' from {hit.source}; "
+                f"{display_path(df_arc)} is excluded by the pattern "
+                f"'{display_path(hit.pattern)}' from {display_path(hit.source)}; "
                 "remove that pattern so the build service receives the Dockerfile"
             )
     for skipped in state.skipped:
         if df_arc == skipped.path or df_arc.startswith(skipped.path + "/"):
-            return f"{df_arc} is not packed: {skipped.path} is a {skipped.kind}"
-    return f"{df_arc} is not packed into the context; check the ignore rules"
+            return (
+                f"{display_path(df_arc)} is not packed: {display_path(skipped.path)} "
+                f"is a {skipped.kind}"
+            )
+    return f"{display_path(df_arc)} is not packed into the context; check the ignore rules"
 
 
 def _too_large(members: list[Member], total: int, limit: int) -> str:
@@ -420,7 +464,7 @@ def _too_large(members: list[Member], total: int, limit: int) -> str:
         key = m.arcname.split("/", 1)[0] + ("/" if "/" in m.arcname else "")
         tops[key] = tops.get(key, 0) + m.size
     largest = sorted(tops.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
-    listed = ", ".join(f"{name} ({human_bytes(size)})" for name, size in largest)
+    listed = ", ".join(f"{display_path(name)} ({human_bytes(size)})" for name, size in largest)
     return (
         f"the context holds {human_bytes(total)} of files, over the {human_bytes(limit)} "
         f"limit; largest: {listed}; exclude what the image does not need in .dockerignore"

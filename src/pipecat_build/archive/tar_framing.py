@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..errors import InputError
+from .display import display_path
 from .members import Member
 from .pipeline import Halt
 from .write_errors import ContextChangedError
@@ -138,7 +139,9 @@ class TarFramer:
         try:
             fd = os.open(member.path, os.O_RDONLY)  # non-inheritable (PEP 446)
         except OSError as error:
-            raise InputError("context", f"cannot read {member.arcname}: {_reason(error)}") from None
+            raise InputError(
+                "context", f"cannot read {display_path(member.arcname)}: {_reason(error)}"
+            ) from None
         try:
             while True:
                 if self._pos == self._size:
@@ -149,7 +152,7 @@ class TarFramer:
                     got = os.readv(fd, (self._view[self._pos : self._pos + want],))
                 except OSError as error:
                     raise InputError(
-                        "context", f"cannot read {member.arcname}: {_reason(error)}"
+                        "context", f"cannot read {display_path(member.arcname)}: {_reason(error)}"
                     ) from None
                 if got > remaining:
                     raise ContextChangedError(member.arcname, member.size, "larger")

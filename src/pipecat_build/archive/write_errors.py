@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import ActionError
+from .display import display_path
 
 
 class ArchiveCancelled(Exception):
@@ -14,7 +15,8 @@ class ContextChangedError(ActionError):
 
     def __init__(self, arcname: str, expected: int, detail: str) -> None:
         super().__init__(
-            f"The build context changed while it was being archived: '{arcname}' was "
+            "The build context changed while it was being archived: "
+            f"'{display_path(arcname)}' was "
             f"{expected} bytes when selected but {detail} when read. "
             "Run again once the files are no longer being written."
         )
