@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .stream_key import StreamKey
+
 
 @dataclass(frozen=True, slots=True)
 class Member:
@@ -24,6 +26,8 @@ class ArchiveResult:
     archive_bytes: int
     content_bytes: int
     file_count: int
+    stream_key: StreamKey  # what a HashCache remembers this archive's hash under
+    tar_bytes: int  # length of the uncompressed tar stream
 
     @property
     def context_hash(self) -> str:

@@ -42,6 +42,11 @@ class SelectionOptions:
     extra_patterns_source: str = "pcc-deploy.toml"
     tracked_only: frozenset[str] | None = None  # arcnames git tracks, or None for all
     max_content_bytes: int = 500 * 1024 * 1024
+    # Folders never packed, wherever they lie inside the context (the hash-cache folder):
+    # left out before the ignore rules are asked, so no rule, `!` exception, include-git or
+    # files: tracked brings them back. Absolute paths; a folder outside the context is moot.
+    excluded_folders: tuple[Path, ...] = ()
+    excluded_folders_source: str = "hash-cache"  # the input named in the report and errors
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,8 @@ class _State:
     skipped: list[SkippedEntry] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    never_packed: frozenset[str] = frozenset()  # absolute paths, see _never_packed
+    never_packed_source: str = ""
 
     def count(self, exclusion: Exclusion, files: int = 0, folders: int = 0) -> None:
         rule = self.counts.setdefault(exclusion, RuleCount(exclusion[0], exclusion[1]))
@@ -141,6 +148,8 @@ def select_context(
         raise InputError("dockerfile", f"{display_path(str(df_full))} is not a file")
 
     state = _State()
+    state.never_packed = _never_packed(base, options)
+    state.never_packed_source = options.excluded_folders_source
     rules, ignore_file, cli_rules = _rules_in_force(base, df_arc, options, state)
 
     candidates = list(_walk(base, rules, state, options.include_git))
@@ -264,6 +273,9 @@ def _walk(base: Path, rules: _Rules, state: _State, include_git: bool) -> Iterat
         for entry in entries:
             name = entry.name
             rel = f"{rel_dir}/{name}" if rel_dir else name
+            if entry.path in state.never_packed:
+                state.count((rel, state.never_packed_source), folders=1)
+                continue
             try:
                 is_dir = entry.is_dir()
             except OSError:  # a link loop: os.walk (pcc deploy) takes it for a file too
@@ -350,6 +362,9 @@ def _classify(base: Path, candidates: list[_Candidate], state: _State) -> list[M
             continue
         if c.is_symlink:
             target = os.path.realpath(c.path)
+            if state.never_packed and _inside_any(target, state.never_packed):
+                state.count((c.rel, state.never_packed_source), files=1)
+                continue
             if not target.startswith(base_prefix):
                 raise InputError(
                     "context",
@@ -370,6 +385,29 @@ def _why(error: Exception) -> str:
     if isinstance(error, OSError):
         return error.strerror or str(error)
     return "a loop of symbolic links"  # pathlib's RuntimeError("Symlink loop from ...")
+
+
+def _never_packed(base: Path, options: SelectionOptions) -> frozenset[str]:
+    """The excluded folders that lie inside the context, as the walk spells paths (under the
+    resolved base), both as given (a link to a folder is left out by name) and resolved."""
+    base_text = str(base)
+    base_prefix = base_text.rstrip("/") + "/"
+    found: set[str] = set()
+    for folder in options.excluded_folders:
+        for form in (os.path.abspath(folder), os.path.realpath(folder)):
+            if form == base_text:
+                raise InputError(
+                    options.excluded_folders_source,
+                    f"{display_path(str(folder))} is the context folder itself; choose a "
+                    "folder outside the context, or a subfolder of it",
+                )
+            if form.startswith(base_prefix):
+                found.add(form)
+    return frozenset(found)
+
+
+def _inside_any(path: str, folders: frozenset[str]) -> bool:
+    return any(path == folder or path.startswith(folder + "/") for folder in folders)
 
 
 def _readlink(path: str) -> str:

@@ -5,7 +5,8 @@ the hash matches `pcc deploy`'s and the two share the server's build cache. "fas
 that for speed on large contexts (parallel low-level deflate, still deterministic).
 
 Three stages overlap so the wall time is deflate's alone: a reader thread frames files into
-large buffers (and CRCs them), the calling thread compresses, a writer thread hashes and
+large buffers (and CRCs them, and feeds them to a SHA-256 of the tar stream: the StreamKey a
+HashCache remembers the hash under), the calling thread compresses, a writer thread hashes and
 writes. Channels are bounded and buffers recycled, so memory stays a few MiB.
 """
 
@@ -21,6 +22,7 @@ from .deflate_fast import FAST_LEVEL, FAST_WORKERS, ParallelDeflate, SerialDefla
 from .gzip_frame import CLI_LEVEL, gzip_header, gzip_trailer
 from .members import ArchiveResult, Member
 from .pipeline import Channel, Halt, Halted, start_stage
+from .stream_key import stream_key
 from .tar_framing import Chunk, TarFramer, TarTotals
 from .write_errors import ArchiveCancelled, ContextChangedError
 
@@ -89,6 +91,7 @@ class _Run:
         self._threads: list[threading.Thread] = []
         self._compressor: SerialDeflate | ParallelDeflate | None = None
         self._md5 = hashlib.md5()
+        self._tar_sha256 = hashlib.sha256()
         self._written = 0
         self._writer_done = False
 
@@ -108,8 +111,15 @@ class _Run:
         for _ in range(FRAMED_AHEAD + in_flight + 1):
             free.put(bytearray(chunk_size))
 
+        def framed_chunk(chunk: Chunk) -> None:
+            # The reader thread has time to spare while deflate runs, and SHA-256 releases
+            # the GIL on these buffers: the stream digest costs the run no wall time.
+            with memoryview(chunk.buffer) as view, view[: chunk.length] as filled:
+                self._tar_sha256.update(filled)
+            framed.put(chunk)
+
         def read() -> None:
-            framer = TarFramer(free.get, framed.put, halt)
+            framer = TarFramer(free.get, framed_chunk, halt)
             framed.put(framer.run(members))
 
         def write() -> None:
@@ -136,8 +146,14 @@ class _Run:
         if not self._writer_done:
             raise Halted
         self._report(item.content_bytes, final=True)
+        key = stream_key(self._tar_sha256.hexdigest(), compression, level, chunk_size)
         return ArchiveResult(
-            self._md5.hexdigest(), self._written, item.content_bytes, item.file_count
+            self._md5.hexdigest(),
+            self._written,
+            item.content_bytes,
+            item.file_count,
+            key,
+            item.tar_bytes,
         )
 
     def _report(self, done: int, final: bool = False) -> None:

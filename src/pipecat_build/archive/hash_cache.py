@@ -1,0 +1,198 @@
+"""Remembered context hashes: StreamKey -> (context hash, archive size), in a folder.
+
+A run that packed an archive remembers its hash under the StreamKey write_archive returned;
+a later run digests the same members (stream_digest.digest_stream, no deflate) and recalls
+the hash at once. The key is the exact uncompressed tar stream (SHA-256) plus the
+compressor's identity, never mtimes or sizes, so any change to a byte, a name, a mode or
+the file list misses.
+
+Layout: one small text file per entry, `<sha256 of the key>.hash`, written to a temporary
+file in the same folder and moved into place with os.replace. Why not one index file:
+concurrent runs (matrix jobs, services of a monorepo sharing a restored cache) would each
+read, extend and replace the index, and all but the last would lose their entries; with one
+file per entry, runs that write different keys never touch the same file, runs that write
+the same key write the same bytes, and a reader sees a whole old file or a whole new one.
+Each entry ends with a SHA-256 of its own lines, so a truncated, torn or edited file (a
+crash, a disk full, a partial cache restore) is recognised, ignored and removed, and the
+run's own remember writes it again. Nothing is fsynced: losing an entry costs one deflate.
+
+Bounded: after each write, the oldest entries beyond max_entries are deleted (a recall
+refreshes an entry's mtime, so the ones in use stay). No method raises for a problem of the
+folder or its files: recall answers None (a miss), remember returns one warning line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .stream_key import StreamKey
+
+__all__ = ["DEFAULT_MAX_ENTRIES", "HashCache", "Remembered"]
+
+DEFAULT_MAX_ENTRIES = 256  # ~250 bytes each: a few branches x a monorepo's services
+ENTRY_SUFFIX = ".hash"
+TEMP_PREFIX = ".tmp-"
+STALE_TEMP_SECONDS = 3600  # a temp file this old was left by a run that died mid-write
+MAX_ENTRY_BYTES = 4096  # an entry is ~250 bytes; anything larger is not ours
+_MAGIC = "pipecat-build hash-cache 1"
+_HEX = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True, slots=True)
+class Remembered:
+    """What an earlier run's archive of the same stream hashed to."""
+
+    context_hash: str  # 16 lowercase hex digits, the server's contextHash
+    archive_bytes: int
+
+
+class HashCache:
+    """A bounded folder of remembered hashes; created on the first remember."""
+
+    def __init__(self, folder: Path, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self.folder = Path(folder)
+        self.max_entries = max_entries
+
+    def entry_path(self, key: StreamKey) -> Path:
+        return self.folder / f"{key.entry_id()}{ENTRY_SUFFIX}"
+
+    def recall(self, key: StreamKey) -> Remembered | None:
+        """The remembered hash for key, or None (not there, unreadable, corrupt: a miss)."""
+        path = self.entry_path(key)
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(MAX_ENTRY_BYTES + 1)
+        except OSError:
+            return None
+        found = _parse(data, key)
+        if found is None:
+            with contextlib.suppress(OSError):  # ignored; this run's remember rewrites it
+                path.unlink()
+            return None
+        with contextlib.suppress(OSError):  # in use: the last to be dropped (read-only is fine)
+            os.utime(path)
+        return found
+
+    def remember(self, key: StreamKey, context_hash: str, archive_bytes: int) -> str | None:
+        """Store the hash of the archive whose tar stream is key; None, or one warning line.
+
+        The warning (the folder cannot be created or written) is for the caller to show; the
+        run goes on without remembering.
+        """
+        if len(context_hash) != 16 or not set(context_hash) <= _HEX:
+            raise ValueError(f"not a context hash: {context_hash!r}")
+        if archive_bytes < 0:
+            raise ValueError("archive_bytes must not be negative")
+        data = _format(key, context_hash, archive_bytes)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _write_atomically(self.entry_path(key), data)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            return (
+                f"hash-cache: cannot write to {self.folder} ({reason}); the context hash is "
+                "not remembered, so the next run with this context compresses it again"
+            )
+        self._prune()
+        return None
+
+    def _prune(self) -> None:
+        """Drop the oldest entries beyond max_entries, and temp files of runs that died."""
+        entries: list[tuple[int, str]] = []
+        stale_before = time.time_ns() - STALE_TEMP_SECONDS * 1_000_000_000
+        try:
+            with os.scandir(self.folder) as scan:
+                for item in scan:
+                    name = item.name
+                    try:
+                        if _is_entry_name(name):
+                            entries.append((item.stat(follow_symlinks=False).st_mtime_ns, name))
+                        elif (
+                            name.startswith(TEMP_PREFIX)
+                            and item.stat(follow_symlinks=False).st_mtime_ns < stale_before
+                        ):
+                            os.unlink(item.path)
+                    except OSError:  # gone meanwhile (another run pruned it): fine
+                        continue
+        except OSError:
+            return
+        if len(entries) <= self.max_entries:
+            return
+        entries.sort()
+        for _, name in entries[: len(entries) - self.max_entries]:
+            with contextlib.suppress(OSError):
+                os.unlink(self.folder / name)
+
+
+def _is_entry_name(name: str) -> bool:
+    stem = name[: -len(ENTRY_SUFFIX)]
+    return name.endswith(ENTRY_SUFFIX) and len(stem) == 64 and set(stem) <= _HEX
+
+
+def _lines(key: StreamKey, context_hash: str, archive_bytes: int) -> str:
+    return (
+        f"{_MAGIC}\nkey {key.canonical()}\ncontext-hash {context_hash}\n"
+        f"archive-bytes {archive_bytes}\n"
+    )
+
+
+def _format(key: StreamKey, context_hash: str, archive_bytes: int) -> bytes:
+    body = _lines(key, context_hash, archive_bytes)
+    check = hashlib.sha256(body.encode()).hexdigest()
+    return f"{body}check {check}\n".encode()
+
+
+def _parse(data: bytes, key: StreamKey) -> Remembered | None:
+    """The entry's content if it is whole, ours, and for this very key; else None."""
+    if len(data) > MAX_ENTRY_BYTES:
+        return None
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    lines = text.split("\n")
+    if len(lines) != 6 or lines[5] != "" or lines[0] != _MAGIC:
+        return None
+    fields: dict[str, str] = {}
+    for line in lines[1:5]:
+        name, _, value = line.partition(" ")
+        fields[name] = value
+    context_hash = fields.get("context-hash", "")
+    size = fields.get("archive-bytes", "")
+    if (
+        fields.get("key") != key.canonical()
+        or len(context_hash) != 16
+        or not set(context_hash) <= _HEX
+        or not size.isdigit()
+    ):
+        return None
+    archive_bytes = int(size)
+    body = _lines(key, context_hash, archive_bytes)
+    if text != f"{body}check {hashlib.sha256(body.encode()).hexdigest()}\n":
+        return None
+    return Remembered(context_hash, archive_bytes)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write to a unique temp file beside path, then move it over path in one step."""
+    temp = path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{os.urandom(6).hex()}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
