@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
+import types
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -341,13 +344,43 @@ def test_a_larger_answer_after_a_gap_reaches_back_without_repeating() -> None:
     assert feed(t, ["1", "2", "3", "4", "5", "6", "7", "8"], limit=10) == (["8"], None)
 
 
-def test_long_last_mode_log_keeps_bounded_memory_and_stays_exact() -> None:
-    log = unique_texts(60_000)
+def retained_lines(tailer: LogTailer) -> int:
+    """Log lines the tailer holds in memory: distinct `Line` objects reachable from it
+    (without following classes, functions or modules, which lead to the test's own log)."""
+    seen: set[int] = set()
+    stack: list[object] = [tailer]
+    count = 0
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, (type, types.ModuleType, types.FunctionType)):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, Line):
+            count += 1
+        else:
+            stack.extend(gc.get_referents(obj))
+    return count
+
+
+# docs/log-tailing.md: at most 20,000 lines (twice the API's largest limit) are kept.
+KEPT_LINES = 20_000
+
+
+@pytest.mark.parametrize(("limit", "total"), [(10_000, 60_000), (10_000, 120_000), (1_000, 30_000)])
+def test_long_last_mode_log_keeps_bounded_memory_and_stays_exact(limit: int, total: int) -> None:
+    """However long the log, the tailer holds the same bounded number of lines, and still
+    prints every line once (the trim never cuts what the next answer must align on)."""
+    log = make_log(unique_texts(total))
     t = LogTailer()
     printed: list[str] = []
-    for end in range(0, len(log) + 1, 7_000):
-        window = log[max(0, end - 10_000) : end]
-        printed += t.feed(window, requested_limit=10_000, has_more=end > 10_000).lines
-    printed += t.feed(log[-10_000:], requested_limit=10_000, has_more=True).lines
-    assert printed == log
+    most = 0
+    step = limit * 7 // 10
+    for end in range(0, total + 1, step):
+        window = log[max(0, end - limit) : end]
+        printed += t.feed(window, requested_limit=limit, has_more=end > limit).lines
+        most = max(most, retained_lines(t))
+    printed += t.feed(log[-limit:], requested_limit=limit, has_more=True).lines
+    assert [pos(line) for line in printed] == list(range(total))
     assert t.gaps == 0
+    # The lines kept for alignment, plus the log's first line (to tell the modes apart).
+    assert most <= KEPT_LINES + 1
