@@ -43,3 +43,6 @@ timed() {
 }
 
 engine_up() { "$DOCKER" version >/dev/null 2>&1; }
+
+# The published base the Dockerfile names on its first FROM line (digest-pinned).
+published_base() { sed -n 's/^FROM[[:space:]]\{1,\}\([^[:space:]]\{1,\}\).*/\1/p' "${1:-$ROOT/Dockerfile}" | head -1; }
