@@ -16,6 +16,14 @@ import pytest
 from pipecat_cloud_emulator import Emulator, EmulatorConfig
 
 from .action_harness import ROOT, TEST_KEY
+from .contract.validator import ContractViolation, contract
+
+# A test that sends requests the spec does not allow, on purpose (a malformed body, an unknown
+# path, a bad id, a missing key): its requests are not held against the spec, but the answers
+# the emulator gives them still are (a documented status, or an ErrorResponse with a spec code).
+BAD_REQUESTS = "contract_bad_requests"
+# A test that sends the API key to the storage host itself, to see storage refuse it.
+KEY_TO_STORAGE = "key_sent_to_storage_on_purpose"
 
 EXAMPLE_AGENT = ROOT / "examples" / "agent"
 
@@ -48,18 +56,88 @@ def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PIPECAT_BUILD_RETRY_BASE_DELAY", "0.005")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{BAD_REQUESTS}(reason): the test sends requests the OpenAPI spec does not allow on "
+        "purpose; only the emulator's answers to them are checked against the spec",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{KEY_TO_STORAGE}(reason): the test itself sends the API key to the storage host, so "
+        "the check that storage never sees it is skipped (the contract checks still run)",
+    )
+
+
 @pytest.fixture(autouse=True)
-def _storage_never_sees_the_key(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test that runs against the emulator also checks that the storage host never
-    received the API key, in a header or a form field, nor any Authorization header."""
-    emu = request.getfixturevalue("emulator") if "emulator" in request.fixturenames else None
-    yield
-    if emu is None:
-        return
+def _emulators_started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Emulator]]:
+    """Every Emulator started during the test, by the fixture or by the test itself."""
+    started: list[Emulator] = []
+    original = Emulator.start
+
+    def start(self: Emulator) -> Emulator:
+        if not any(emu is self for emu in started):
+            started.append(self)
+        return original(self)
+
+    monkeypatch.setattr(Emulator, "start", start)
+    yield started
+
+
+def _key_leaks(emu: Emulator) -> list[str]:
+    """Storage requests that carried the API key or any Authorization header."""
+    keys = {TEST_KEY, emu.config.api_key}
+    leaks = []
     for seen in emu.requests:
         if seen.server != "storage":
             continue
-        assert not any(name.lower() == "authorization" for name in seen.headers), seen.path
         carried = [*seen.headers.values(), *(value for _, value in seen.form_fields)]
-        assert not any(TEST_KEY in value for value in carried), seen.path
-        assert TEST_KEY not in seen.path and TEST_KEY not in str(seen.query)
+        carried += [seen.path, str(seen.query)]
+        if any(name.lower() == "authorization" for name in seen.headers) or any(
+            key in value for key in keys for value in carried
+        ):
+            leaks.append(f"{seen.method} {seen.path}")
+    return leaks
+
+
+def _contract_problems(emu: Emulator, check_requests: bool) -> list[str]:
+    problems = []
+    checker = contract()
+    for seen in emu.requests:
+        if seen.server != "api":
+            continue
+        try:
+            checker.check_recorded(seen, request=check_requests)
+        except ContractViolation as violation:
+            problems.append(str(violation))
+    return problems
+
+
+@pytest.fixture(autouse=True)
+def _emulator_checks(
+    request: pytest.FixtureRequest, _emulators_started: list[Emulator]
+) -> Iterator[None]:
+    """After every test, for every emulator it started:
+    - the storage host never received the API key, in a header, a form field or the URL, nor
+      any Authorization header (unless marked key_sent_to_storage_on_purpose);
+    - every request the client sent to the API conforms to the official OpenAPI spec
+      (spec/pipecat-cloud-openapi.json, operation, parameters, body; tests/contract/), unless
+      the test is marked contract_bad_requests;
+    - every answer the emulator gave conforms to the documented response of its status,
+      errors included, except answers into which a fault was injected on purpose.
+    """
+    yield
+    check_requests = request.node.get_closest_marker(BAD_REQUESTS) is None
+    check_key = request.node.get_closest_marker(KEY_TO_STORAGE) is None
+    leaks: list[str] = []
+    problems: list[str] = []
+    for emu in _emulators_started:
+        leaks += _key_leaks(emu) if check_key else []
+        problems += _contract_problems(emu, check_requests)
+    assert not leaks, f"storage saw the API key or an Authorization header: {leaks}"
+    if problems:
+        unique = list(dict.fromkeys(problems))
+        shown = "\n".join(f"- {problem}" for problem in unique[:10])
+        more = f"\n(and {len(unique) - 10} more)" if len(unique) > 10 else ""
+        pytest.fail(f"not what the OpenAPI spec allows:\n{shown}{more}", pytrace=False)
+

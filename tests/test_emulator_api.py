@@ -117,8 +117,9 @@ def test_properties_and_regions(emu: Emulator, api: requests.Session) -> None:
     assert all(isinstance(region["display_name"], str) for region in regions)
 
 
+@pytest.mark.contract_bad_requests("an unknown path and a body that is not JSON, on purpose")
 def test_unknown_path_and_bad_json(emu: Emulator, api: requests.Session) -> None:
-    missing = api.get(f"{emu.api_url}/v1/agents")
+    missing = api.get(f"{emu.api_url}/v1/nothing-here")
     assert missing.status_code == 404
     assert missing.json()["code"] == "NOT_FOUND"
     bad = api.post(
@@ -253,6 +254,7 @@ def test_outcome_hook_and_dockerfile_directive(emu: Emulator, api: requests.Sess
     assert wait_terminal(api, emu, fast.json()["build"]["id"])[-1]["status"] == "success"
 
 
+@pytest.mark.contract_bad_requests("missing fields and unknown uploads, on purpose")
 def test_create_build_refusals(emu: Emulator, api: requests.Session) -> None:
     not_uploaded = api.post(f"{emu.api_url}/v1/builds/upload-url", json={"region": "us-west"})
     waiting_id = not_uploaded.json()["uploadId"]
@@ -272,6 +274,7 @@ def test_create_build_refusals(emu: Emulator, api: requests.Session) -> None:
     assert emu.builds == []
 
 
+@pytest.mark.contract_bad_requests("out-of-range limit/offset/status, on purpose")
 def test_list_builds_filters_orders_and_pages(emu: Emulator, api: requests.Session) -> None:
     old = emu.add_build("a" * 16, status="success", created_ago=300)
     failed = emu.add_build("b" * 16, status="failed", created_ago=200)
@@ -309,6 +312,7 @@ def test_seeded_success_is_a_cache_hit(emu: Emulator, api: requests.Session) -> 
     assert answer.json()["build"]["id"] == seeded["id"]
 
 
+@pytest.mark.contract_bad_requests("a build id that is not a uuid, on purpose")
 def test_get_build_bad_and_unknown_ids(emu: Emulator, api: requests.Session) -> None:
     assert api.get(f"{emu.api_url}/v1/builds/not-a-uuid").status_code == 400
     assert api.get(f"{emu.api_url}/v1/builds/not-a-uuid/logs").status_code == 400
@@ -343,6 +347,7 @@ def test_logs_grow_while_building_and_are_complete_at_the_end(
 
 
 @pytest.mark.parametrize("bad", [0, 10001, "many"])
+@pytest.mark.contract_bad_requests("a logs limit out of range, on purpose")
 def test_logs_limit_bounds(emu: Emulator, api: requests.Session, bad: object) -> None:
     seeded = emu.add_build("c" * 16)
     answer = api.get(f"{emu.api_url}/v1/builds/{seeded['id']}/logs", params={"limit": bad})

@@ -210,6 +210,7 @@ def test_a_form_without_file_is_refused(emu: Emulator) -> None:
     assert s3_error(answer)[0] == "InvalidArgument"
 
 
+@pytest.mark.key_sent_to_storage_on_purpose("storage must refuse an Authorization header")
 def test_authorization_header_is_refused(emu: Emulator) -> None:
     issued = issue(emu)
     answer = post(

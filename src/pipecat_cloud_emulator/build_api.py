@@ -30,7 +30,7 @@ def _build_id(raw: str) -> str:
     try:
         return str(uuid.UUID(raw))
     except ValueError:
-        raise ApiError("Invalid build ID format", "INVALID_BUILD_ID") from None
+        raise ApiError("Invalid build ID format") from None
 
 
 class BuildApi:
@@ -54,7 +54,7 @@ class BuildApi:
             raise ApiError("'region' is required")
         if not self._config().regions.get(region, False):
             raise ApiError(
-                f"Cloud builds are not enabled for region '{region}'", "BUILDS_NOT_ENABLED"
+                f"Cloud builds are not enabled for region '{region}'"
             )
         return region
 
@@ -92,16 +92,14 @@ class BuildApi:
             found = state.uploads.get(upload_id)
             upload = dataclasses.replace(found) if found is not None else None
         if upload is None:
-            raise ApiError(f"Upload '{upload_id}' not found", "UPLOAD_NOT_FOUND")
+            raise ApiError(f"Upload '{upload_id}' not found")
         if upload.region != region:
             raise ApiError(
                 f"Region '{region}' does not match the upload's region '{upload.region}'",
-                "REGION_MISMATCH",
             )
         if upload.md5 is None:
             raise ApiError(
                 f"Upload '{upload_id}' not found: the build context has not been uploaded",
-                "UPLOAD_NOT_FOUND",
             )
         record, cached = service.create_build(self._config(), state, upload, dockerfile_path)
         return ApiAnswer(

@@ -6,7 +6,7 @@ from __future__ import annotations
 class ApiError(Exception):
     """An answer `{"error": message, "code": code}` with `status`."""
 
-    def __init__(self, message: str, code: str = "INVALID_REQUEST", status: int = 400) -> None:
+    def __init__(self, message: str, code: str = "GENERIC_BAD_REQUEST", status: int = 400) -> None:
         super().__init__(message)
         self.status = status
         self.code = code

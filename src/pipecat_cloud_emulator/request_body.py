@@ -24,7 +24,7 @@ def int_param(
     return value
 
 
-def json_object(body: bytes, code: str = "INVALID_JSON") -> dict[str, Any]:
+def json_object(body: bytes, code: str = "GENERIC_BAD_REQUEST") -> dict[str, Any]:
     try:
         payload = json.loads(body)
     except ValueError:
