@@ -29,6 +29,11 @@ ROUTES: list[tuple[str, re.Pattern[str], str, str]] = [
     ("GET", re.compile(r"/v1/builds/(?P<id>[^/]+)/?"), "GET /v1/builds/{id}", "get_build"),
     ("GET", re.compile(r"/v1/properties/?"), "GET /v1/properties", "properties"),
     ("GET", re.compile(r"/v1/regions/?"), "GET /v1/regions", "regions"),
+    ("POST", re.compile(r"/v1/agents/?"), "POST /v1/agents", "create_agent"),
+    ("GET", re.compile(r"/v1/agents/?"), "GET /v1/agents", "list_agents"),
+    ("POST", re.compile(rf"/v1/agents/{_NAME}/?"), "POST /v1/agents/{name}", "update_agent"),
+    ("GET", re.compile(rf"/v1/agents/{_NAME}/?"), "GET /v1/agents/{name}", "get_agent"),
+    ("DELETE", re.compile(rf"/v1/agents/{_NAME}/?"), "DELETE /v1/agents/{name}", "delete_agent"),
 ]
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 Outcome = str | Callable[[dict[str, Any]], str]
 LogSource = Callable[[dict[str, Any]], list[str]]
+# Given {"agent", "deploymentId", "buildId", "image"} of a new deployment: should it crash?
+CrashHook = Callable[[dict[str, Any]], bool]
 
 FAULT_KINDS = (
     "500",
@@ -73,3 +76,22 @@ class EmulatorConfig:
     fault_retry_after: float = 1.0
     fault_stall_seconds: float = 30.0
     spool_uploads: bool = True
+    # Agents: a deployment is reconciled (reconciledDeploymentId switches to it) after
+    # `deploy_reconcile_seconds`, then spends `deploy_creating_seconds` in Creating and
+    # `deploy_validating_seconds` in Validating before it is Active (or Failed if it
+    # crashes). The previous revision drains for `deploy_draining_seconds` once the new
+    # one is Active. A crashing container restarts every `crash_restart_seconds`.
+    deploy_reconcile_seconds: float = 0.5
+    deploy_creating_seconds: float = 0.5
+    deploy_validating_seconds: float = 1.0
+    deploy_draining_seconds: float = 1.0
+    crash_restart_seconds: float = 0.25
+    crash_deployments: CrashHook | None = None
+    crash_reports_errors: bool = True
+    # Secret sets stay `pending` this long after each write; while pending, a second
+    # write is refused with 409 CONFLICT when `secret_conflict_while_pending` is set.
+    secret_pending_seconds: float = 0.5
+    secret_conflict_while_pending: bool = False
+    # The time agents and secret sets live by (builds use the wall clock): a test may
+    # pass a fake clock and step through phases without waiting.
+    clock: Callable[[], float] = time.time

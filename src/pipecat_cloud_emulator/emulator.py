@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from . import service
 from .api import ApiHandler
 from .config import EmulatorConfig, Fault
+from .deploy_controls import DeployControls
 from .faults import FaultPlan
 from .http_common import EmulatorServer
 from .local_backend import LocalBackend
@@ -23,7 +24,7 @@ from .storage import StorageHandler
 DEFAULT_BUCKET = "pcc-emulator-build-context"
 
 
-class Emulator:
+class Emulator(DeployControls):
     """A local Pipecat Cloud build API plus S3-like storage, for tests and demos.
 
     `host`/`port` bind the API server, `storage_port` the storage server (0 = ephemeral).

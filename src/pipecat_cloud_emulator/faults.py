@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import random
+import re
 import threading
 
 from .config import EmulatorConfig, Fault
 
 STORAGE_ENDPOINT = "POST storage"
+_PLACEHOLDER = re.compile(r"\{[^}/]*\}")
+
+
+def same_endpoint(template: str, endpoint: str) -> bool:
+    """Whether `template` names `endpoint`; placeholder names do not matter, so
+    "POST /v1/agents/{agentName}" (the spec's) and "POST /v1/agents/{name}" both match."""
+    return _PLACEHOLDER.sub("{}", template) == _PLACEHOLDER.sub("{}", endpoint)
 
 
 class FaultPlan:
@@ -39,7 +47,9 @@ class FaultPlan:
         is_storage = endpoint == STORAGE_ENDPOINT
         with self._lock:
             for index, fault in enumerate(self._scripted):
-                if fault.endpoint == endpoint or (fault.endpoint is None and not is_storage):
+                if (fault.endpoint is None and not is_storage) or (
+                    fault.endpoint is not None and same_endpoint(fault.endpoint, endpoint)
+                ):
                     self._remaining[index] -= 1
                     if self._remaining[index] == 0:
                         del self._scripted[index]
@@ -50,7 +60,7 @@ class FaultPlan:
             if config.fault_endpoints is None:
                 if is_storage:
                     return None
-            elif endpoint not in config.fault_endpoints:
+            elif not any(same_endpoint(listed, endpoint) for listed in config.fault_endpoints):
                 return None
             if self._seed != config.fault_seed:
                 self._seed = config.fault_seed

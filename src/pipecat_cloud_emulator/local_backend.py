@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from urllib.parse import quote
 
+from .agent_api import AgentApi
 from .backend import ApiAnswer, ApiCall
 from .build_api import BuildApi
 from .config import EmulatorConfig, Fault
@@ -56,9 +57,14 @@ class LocalBackend:
             "properties": self.builds.properties,
             "regions": self.builds.regions,
         }
-
-    def add_operations(self, operations: dict[str, Operation]) -> None:
-        self._operations.update(operations)
+        self.agents = AgentApi(lambda: self.config, self.state)
+        self._operations.update(
+            create_agent=self.agents.create,
+            list_agents=self.agents.list,
+            update_agent=self.agents.update,
+            get_agent=self.agents.get,
+            delete_agent=self.agents.delete,
+        )
 
     # -- HandlerBackend ----------------------------------------------------------------
     def record(self, request: RecordedRequest) -> None:

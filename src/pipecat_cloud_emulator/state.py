@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .builds import BuildRecord
+
+if TYPE_CHECKING:
+    from .agents import AgentRecord
+    from .deployments import Crash
+    from .secret_sets import SecretSetRecord
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,16 @@ class Upload:
     path: str | None = None
 
 
+@dataclass(frozen=True)
+class DroppedFields:
+    """Body fields the API dropped because the spec does not know them (as the real
+    service does, silently); tests assert a client sent none."""
+
+    method: str
+    path: str
+    fields: tuple[str, ...]
+
+
 class EmulatorState:
     """Shared server-side records; hold `lock` while reading or changing them."""
 
@@ -49,6 +65,13 @@ class EmulatorState:
         self.uploads: dict[str, Upload] = {}
         self.builds: list[BuildRecord] = []
         self.requests: list[RecordedRequest] = []
+        self.agents: dict[str, AgentRecord] = {}
+        self.secret_sets: dict[str, SecretSetRecord] = {}
+        self.dropped_fields: list[DroppedFields] = []
+        # agent name -> crashes to apply to its next deployments, in order
+        self.crash_next: dict[str, list[Crash]] = {}
+        # secret set name (None: any) -> how many more writes get 409 CONFLICT
+        self.secret_conflicts: dict[str | None, int] = {}
 
     def record(self, request: RecordedRequest) -> None:
         with self.lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -85,3 +86,45 @@ def build(
         what="the build to finish",
     )
     return finished
+
+
+class FakeClock:
+    """A clock for EmulatorConfig.clock that moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def create(api: requests.Session, emu: Emulator, **body: Any) -> requests.Response:
+    return api.post(f"{emu.api_url}/v1/agents", json=body)
+
+
+def update(api: requests.Session, emu: Emulator, name: str, **body: Any) -> requests.Response:
+    return api.post(f"{emu.api_url}/v1/agents/{name}", json=body)
+
+
+def get(api: requests.Session, emu: Emulator, name: str) -> dict[str, Any]:
+    answer = api.get(f"{emu.api_url}/v1/agents/{name}")
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def seeded_build(emu: Emulator, region: str = "us-west", status: str = "success") -> str:
+    return str(emu.add_build(uuid.uuid4().hex[:16], region=region, status=status)["id"])
+
+
+def settle(clock: FakeClock, emu: Emulator) -> None:
+    """Advance past a new deployment's whole rollout."""
+    config = emu.config
+    clock.advance(
+        config.deploy_reconcile_seconds
+        + config.deploy_creating_seconds
+        + config.deploy_validating_seconds
+    )
