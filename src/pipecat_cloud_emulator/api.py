@@ -34,6 +34,21 @@ ROUTES: list[tuple[str, re.Pattern[str], str, str]] = [
     ("POST", re.compile(rf"/v1/agents/{_NAME}/?"), "POST /v1/agents/{name}", "update_agent"),
     ("GET", re.compile(rf"/v1/agents/{_NAME}/?"), "GET /v1/agents/{name}", "get_agent"),
     ("DELETE", re.compile(rf"/v1/agents/{_NAME}/?"), "DELETE /v1/agents/{name}", "delete_agent"),
+    ("GET", re.compile(r"/v1/secrets/?"), "GET /v1/secrets", "list_secret_sets"),
+    ("PUT", re.compile(rf"/v1/secrets/{_SET}/?"), "PUT /v1/secrets/{set}", "put_secret_set"),
+    ("GET", re.compile(rf"/v1/secrets/{_SET}/?"), "GET /v1/secrets/{set}", "get_secret_set"),
+    (
+        "DELETE",
+        re.compile(rf"/v1/secrets/{_SET}/?"),
+        "DELETE /v1/secrets/{set}",
+        "delete_secret_set",
+    ),
+    (
+        "DELETE",
+        re.compile(rf"/v1/secrets/{_SET}/(?P<key>[^/]+)/?"),
+        "DELETE /v1/secrets/{set}/{key}",
+        "delete_secret",
+    ),
 ]
 
 

@@ -18,6 +18,7 @@ from .errors import ApiError
 from .faults import FaultPlan
 from .presigned_post import PostSigner, check_size
 from .s3_error import access_denied
+from .secret_api import SecretApi
 from .state import EmulatorState, RecordedRequest
 
 Operation = Callable[[ApiCall], ApiAnswer]
@@ -64,6 +65,14 @@ class LocalBackend:
             update_agent=self.agents.update,
             get_agent=self.agents.get,
             delete_agent=self.agents.delete,
+        )
+        self.secrets = SecretApi(lambda: self.config, self.state)
+        self._operations.update(
+            list_secret_sets=self.secrets.list,
+            put_secret_set=self.secrets.put,
+            get_secret_set=self.secrets.get,
+            delete_secret_set=self.secrets.delete,
+            delete_secret=self.secrets.delete_key,
         )
 
     # -- HandlerBackend ----------------------------------------------------------------
