@@ -209,6 +209,14 @@ DEVIATIONS: tuple[Deviation, ...] = (
         operations=BUILD_OPERATIONS,
         status="401",
     ),
+    ExtraStatus(
+        what="409 CONFLICT when an agent's create or update binds a secret set not yet ready",
+        source="spec/pipecat-cloud-openapi.json itself, upsertSecretSet's description: 'Deploys "
+        "that bind a secret set whose status is not ready are rejected with 409 Conflict' "
+        "(createService/updateService do not list 409); deploy.md 'Secret sets' says the same",
+        operations=(("post", "/agents"), ("post", "/agents/{agentName}")),
+        status="409",
+    ),
 )
 
 
