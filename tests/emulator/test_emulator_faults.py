@@ -132,7 +132,9 @@ def test_stopping_the_emulator_releases_a_stalled_request() -> None:
 
     caller = threading.Thread(target=call)
     caller.start()
-    while emu.faults.pending():  # the server has taken the fault: the call is stalled
+    deadline = time.monotonic() + 20
+    while emu.faults.pending():  # once the server has taken the fault, the call is stalled
+        assert time.monotonic() < deadline, "the stalled request never reached the server"
         time.sleep(0.01)
     emu.stop()
     caller.join(timeout=30)
