@@ -10,11 +10,8 @@ import os
 import tempfile
 from pathlib import Path
 
-import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-
-pytest.importorskip("pipecatcloud")
 from pipecatcloud._utils.build_utils import create_deterministic_tarball, get_exclusions
 
 from pipecat_build.archive.select import SelectionOptions, select_context
@@ -32,9 +29,38 @@ PATTERNS = [
     "*.md", "tmp", "src/*.py", "*.txt", "lib", "./data.bin", "build/", "**/*.bin", "!README.md",
     "ca*", "*/empty", "n?tes.txt", "[x]", "src", "*.sh", "日本語.txt", ".hidden", "/src",
 ]  # fmt: skip
+# Patterns that leave the Dockerfile out (we refuse; pcc deploy packs an archive without it).
+DOCKERFILE_PATTERNS = ["Dockerfile", "Docker*", "*file", "D?ckerfile", "[D]ockerfile", "*"]
+# Pieces of generated names: what file systems allow and people (or unzip) leave behind:
+# spaces, tabs, newlines, backslashes, Latin-1 bytes that are not UTF-8, a leading `#` or
+# `-`, glob characters, multi-byte UTF-8.
+PIECES = [
+    b"a", b"b", b"Z", b"0", b".", b"-", b"_", b" ", b"\t", b"\n", b"\r", b"\\", b"#", b"*",
+    b"?", b"[", b"]", b"!", b"|", b"'", b"~", b"\xe9", b"\xff", b"\x85", b"caf\xe9.txt",
+    "é".encode(), "日".encode(), b".py", b".log",
+]  # fmt: skip
 
-name_st = st.sampled_from(NAMES)
-path_st = st.lists(name_st, min_size=1, max_size=3).map(lambda parts: "/".join(parts))
+EXAMPLES = 150  # ~15 ms each
+
+generated_st = (
+    st.lists(st.sampled_from(PIECES), min_size=1, max_size=6)
+    .map(b"".join)
+    .filter(lambda b: b not in (b".", b".."))
+)
+name_st = st.one_of(st.sampled_from([n.encode() for n in NAMES]), generated_st)
+path_st = st.lists(name_st, min_size=1, max_size=3).map(b"/".join)
+# .dockerignore lines are bytes (not always UTF-8: then both sides fall back to defaults).
+line_st = st.one_of(
+    st.sampled_from([p.encode() for p in PATTERNS + DOCKERFILE_PATTERNS]),
+    st.sampled_from([b"", b"# comment", b"  ", b"#*.md", b"-x", b"\\#x"]),
+    generated_st,
+    generated_st.map(lambda b: b + b"*"),
+    generated_st.map(lambda b: b"*" + b),
+)
+extra_st = st.one_of(
+    st.sampled_from(PATTERNS + DOCKERFILE_PATTERNS),
+    generated_st.map(lambda b: b.decode("utf-8", "replace")),  # pcc-deploy.toml is UTF-8
+)
 
 
 @st.composite
@@ -44,17 +70,11 @@ def trees(draw: st.DrawFn) -> dict[str, object]:
             path_st,
             st.tuples(st.binary(max_size=300), st.booleans()),  # content, executable
             min_size=0,
-            max_size=12,
+            max_size=16,
         )
     )
-    dockerignore = draw(
-        st.none()
-        | st.lists(
-            st.sampled_from(PATTERNS) | st.sampled_from(["", "# comment", "  ", "#*.md"]),
-            max_size=6,
-        )
-    )
-    extra = draw(st.lists(st.sampled_from(PATTERNS), max_size=3))
+    dockerignore = draw(st.none() | st.lists(line_st, max_size=6))
+    extra = draw(st.lists(extra_st, max_size=3))
     file_links = draw(st.lists(st.tuples(path_st, st.integers(0, 50)), max_size=3))
     dir_links = draw(st.lists(st.tuples(path_st, st.integers(0, 50)), max_size=2))
     git = draw(st.booleans())
@@ -69,48 +89,52 @@ def trees(draw: st.DrawFn) -> dict[str, object]:
 
 
 def _build(root: Path, spec: dict[str, object]) -> None:
+    """Make the tree with bytes paths, so names need not be UTF-8."""
     (root / "Dockerfile").write_text("FROM python:3.11-slim\nCOPY . /app\n")
-    made: list[Path] = []
+    base = os.fsencode(root)
+    made: list[bytes] = []
     files = spec["files"]
     assert isinstance(files, dict)
     for rel, (content, executable) in files.items():
-        path = root / rel
+        path = os.path.join(base, rel)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if path.exists():
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if os.path.lexists(path):
                 continue
-            path.write_bytes(content)
+            with open(path, "wb") as fh:
+                fh.write(content)
         except (FileExistsError, NotADirectoryError, IsADirectoryError):
             continue  # a name used both as a file and as a folder: keep the first
-        path.chmod(0o755 if executable else 0o644)
+        os.chmod(path, 0o755 if executable else 0o644)
         made.append(path)
-    targets = [p for p in made if p.is_file()] or [root / "Dockerfile"]
-    dirs = sorted({p.parent for p in made if p.parent != root})
+    targets = [p for p in made if os.path.isfile(p)] or [os.path.join(base, b"Dockerfile")]
+    dirs = sorted({os.path.dirname(p) for p in made if os.path.dirname(p) != base})
     for link_rel, index in spec["file_links"]:  # type: ignore[attr-defined]
-        _link(root / (link_rel + ".lnk"), targets[index % len(targets)])
+        _link(os.path.join(base, link_rel + b".lnk"), targets[index % len(targets)])
     for link_rel, index in spec["dir_links"]:  # type: ignore[attr-defined]
         if dirs:
-            _link(root / (link_rel + ".dirlnk"), dirs[index % len(dirs)])
+            _link(os.path.join(base, link_rel + b".dirlnk"), dirs[index % len(dirs)])
     if spec["git"]:
-        (root / ".git").mkdir()
-        (root / ".git" / "config").write_text("[http]\n\textraheader = AUTHORIZATION: x\n")
+        (root / ".git").mkdir(exist_ok=True)
+        if (root / ".git").is_dir():
+            (root / ".git" / "config").write_text("[http]\n\textraheader = AUTHORIZATION: x\n")
     if spec["dockerignore"] is not None:
         lines = spec["dockerignore"]
         assert isinstance(lines, list)
-        (root / ".dockerignore").write_text("\n".join(lines) + "\n")
+        (root / ".dockerignore").write_bytes(b"\n".join(lines) + b"\n")
 
 
-def _link(link: Path, target: Path) -> None:
+def _link(link: bytes, target: bytes) -> None:
     try:
-        link.parent.mkdir(parents=True, exist_ok=True)
-        if link.exists() or link.is_symlink():
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        if os.path.lexists(link):
             return
-        os.symlink(os.path.relpath(target, link.parent), link)
+        os.symlink(os.path.relpath(target, os.path.dirname(link)), link)
     except (FileExistsError, NotADirectoryError):
         pass
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trees())
 def test_same_bytes_as_pcc_deploy(spec: dict[str, object]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -129,14 +153,38 @@ def test_same_bytes_as_pcc_deploy(spec: dict[str, object]) -> None:
             assert exc.input_name == "dockerfile"
             assert "excluded by the pattern" in str(exc)
             assert not _has_member(oracle.tarball, "Dockerfile")
+            event("Dockerfile excluded")
             return
         out = io.BytesIO()
         result = write_archive(selection.members, out, compression="cli")
 
         assert out.getvalue() == oracle.tarball
+        for kind, found in _kinds([m.arcname for m in selection.members]).items():
+            if found:
+                event(f"packed a name with {kind}")
         assert result.context_hash == oracle.context_hash
         assert selection.report.file_count == oracle.file_count
         assert selection.content_bytes == oracle.total_size
+
+
+def _kinds(arcnames: list[str]) -> dict[str, bool]:
+    """What the awkward names of an example hold (reported by --hypothesis-show-statistics)."""
+    raw = [os.fsencode(a) for a in arcnames]
+    return {
+        "bytes that are not UTF-8": any(not _is_utf8(r) for r in raw),
+        "a newline or tab": any(b"\n" in r or b"\t" in r for r in raw),
+        "a space": any(b" " in r for r in raw),
+        "a backslash": any(b"\\" in r for r in raw),
+        "a leading # or -": any(r.rsplit(b"/", 1)[-1][:1] in (b"#", b"-") for r in raw),
+    }
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _has_member(tarball: bytes, name: str) -> bool:

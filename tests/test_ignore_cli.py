@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-pytest.importorskip("pipecatcloud")
 from pipecatcloud._utils.build_utils import _should_exclude, get_exclusions
 
 from pipecat_build.archive.ignore_rules import CliRules, PatternSource, cli_patterns
 from pipecat_build.archive.select import SelectionOptions, select_context
 
-part_st = st.sampled_from(["a", "b.py", "node_modules", ".env.x", "x.log", "[a]", "é", "s p"])
-pattern_st = st.sampled_from(
-    ["*", "a", "*.py", "a/*", "a/b.py", "[a]", "[!a]*", "?", "*.log", "**/b.py", "!a", "é*", "s p"]
+# Name pieces: glob characters, spaces, tabs, newlines, backslashes, bytes that are not UTF-8
+# (names reach both sides as surrogate escapes), a leading `#`, `-` or `!`.
+PIECES = [
+    "a", "b", ".py", ".log", "*", "?", "[", "]", "!", "-", "#", " ", "\t", "\n", "\\", "é", "日",
+    os.fsdecode(b"\xe9"), os.fsdecode(b"\xff"), "node_modules", ".env",
+]  # fmt: skip
+generated = st.lists(st.sampled_from(PIECES), min_size=1, max_size=5).map("".join)
+part_st = st.one_of(
+    st.sampled_from(["a", "b.py", "node_modules", ".env.x", "x.log", "[a]", "é", "s p"]),
+    generated.filter(lambda p: p not in (".", "..")),
 )
+pattern_st = st.one_of(
+    st.sampled_from(
+        ["*", "a", "*.py", "a/*", "a/b.py", "[a]", "[!a]*", "?", "*.log", "**/b.py", "!a", "é*",
+         "s p", "[", "[]]", "[!]", "\\*", "*/*/*"]
+    ),
+    generated,
+    generated.map(lambda p: "*" + p),
+    generated.map(lambda p: p + "/*"),
+)  # fmt: skip
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(st.lists(part_st, min_size=1, max_size=4), st.lists(pattern_st, max_size=5))
 def test_exclusion_decision_matches_pcc(parts: list[str], patterns: list[str]) -> None:
     """Whether the CLI's walk packs a path: it prunes a folder its function excludes, so a
