@@ -333,7 +333,33 @@ def test_ambiguity_at_the_very_end_is_reported_when_closing() -> None:
     feed(t, ["a", "x", "x"], limit=10)
     assert feed(t, ["x", "x"], limit=2, has_more=True) == ([], None)
     assert t.closing_markers() == [AMBIGUOUS_MARKER]
+    assert t.ambiguities == 1
     assert t.closing_markers() == []
+    assert t.ambiguities == 1
+
+
+def test_a_shorter_whole_answer_prints_nothing() -> None:
+    t = LogTailer()
+    feed(t, ["a", "b", "c"], limit=10)
+    assert feed(t, ["a", "b"], limit=10) == ([], None)  # a shrinking log prints nothing
+    assert feed(t, ["a", "b", "c", "d"], limit=10) == (["d"], None)
+
+
+def test_a_cut_first_answer_then_the_same_lines_as_the_whole_log() -> None:
+    t = LogTailer()
+    feed(t, ["5", "6"], limit=2, has_more=True)  # cut on first sight
+    assert feed(t, ["5", "6"], limit=10) == ([], None)  # the whole log: nothing new, no gap
+    assert t.gaps == 1
+
+
+def test_a_whole_answer_anchors_the_known_lines_at_the_log_start() -> None:
+    """After a whole answer the tailer knows the log's first lines, so a later cut answer
+    that starts with them tells it the server keeps the first lines."""
+    t = LogTailer()
+    feed(t, ["5", "6"], limit=2, has_more=True)  # cut on first sight (a token sent anyway)
+    assert feed(t, ["5", "6", "7"], limit=10) == (["7"], None)  # whole: starts at "5"
+    assert feed(t, ["5", "6", "7", "8"], limit=4, has_more=True) == (["8"], None)
+    assert t.mode == "first"
 
 
 def test_a_larger_answer_after_a_gap_reaches_back_without_repeating() -> None:
