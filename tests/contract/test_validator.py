@@ -133,3 +133,30 @@ def test_every_deviation_names_its_source_and_patches_something() -> None:
 
 def test_the_spec_is_compiled_once() -> None:
     assert contract() is contract()
+
+
+def test_what_the_emulator_declares_as_beyond_the_spec_is_allowed_here() -> None:
+    """The emulator keeps its own list (nonspec.py); each entry must be a deviation here."""
+    nonspec = pytest.importorskip("pipecat_cloud_emulator.nonspec")
+    fields = {
+        (d.schema + "".join(f".{p}" for p in d.path), d.name)
+        for d in deviations.DEVIATIONS
+        if isinstance(d, deviations.ExtraField)
+    }
+    nulls = {
+        (d.schema, d.path[-1])
+        for d in deviations.DEVIATIONS
+        if isinstance(d, deviations.NullableField)
+    }
+    statuses = {
+        (f"{method.upper()} {path}", int(d.status))
+        for d in deviations.DEVIATIONS
+        if isinstance(d, deviations.ExtraStatus)
+        for method, path in d.operations
+    }
+    for entry in getattr(nonspec, "NON_SPEC_FIELDS", ()):
+        assert (entry.where, entry.name) in fields, entry
+    for entry in getattr(nonspec, "NULL_FIELDS", ()):
+        assert (entry.where, entry.name) in nulls, entry
+    for entry in getattr(nonspec, "NON_SPEC_ANSWERS", ()):
+        assert (entry.operation, entry.status) in statuses, entry
