@@ -1,8 +1,11 @@
 """One measured operation, run in a fresh interpreter by run.py; prints one JSON line.
 
-Usage: python benchmarks/child.py KIND CONTEXT_DIR TAR_PATH OUT_PATH
-KIND: baseline | floor | cli | fast | pcc. The timed section excludes interpreter start-up,
-imports and (for our writer) building the member list, which the selection step owns.
+Usage: python benchmarks/child.py KIND CONTEXT_DIR TAR_PATH OUT_PATH [HASH_CACHE_DIR]
+KIND: baseline | floor | cli | fast | pcc | hit. The timed section excludes interpreter
+start-up, imports and (for our writer) building the member list, which the selection step owns.
+"cli" also remembers its hash in HASH_CACHE_DIR (after the clock stops), as a run does;
+"hit" is a run with a remembered hash: select_context + digest_stream + HashCache.recall, all
+timed (its selection included), and it fails if the hash is not remembered.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from contexts import cli_members
 
+from pipecat_build.archive.hash_cache import HashCache
+from pipecat_build.archive.select import select_context
+from pipecat_build.archive.stream_digest import digest_stream
 from pipecat_build.archive.tar_stream import write_archive
 
 CHUNK = 1 << 20
@@ -36,13 +42,37 @@ def floor(tar_path: Path) -> dict[str, object]:
     return {"seconds": time.perf_counter() - start, "bytes": size, "md5": ""}
 
 
-def ours(root: Path, out_path: Path, compression: str) -> dict[str, object]:
+def ours(root: Path, out_path: Path, compression: str, cache: Path | None) -> dict[str, object]:
     members = cli_members(root)
     with out_path.open("wb") as out:
         start = time.perf_counter()
         result = write_archive(members, out, "fast" if compression == "fast" else "cli")
         seconds = time.perf_counter() - start
+    if cache is not None:
+        warning = HashCache(cache).remember(
+            result.stream_key, result.context_hash, result.archive_bytes
+        )
+        if warning:
+            raise SystemExit(warning)
     return {"seconds": seconds, "bytes": result.archive_bytes, "md5": result.md5_hex}
+
+
+def hit(root: Path, cache: Path) -> dict[str, object]:
+    """The remembered-hash path of a run: select, digest the tar stream, recall; no deflate."""
+    start = time.perf_counter()
+    selection = select_context(root, "Dockerfile")
+    digest = digest_stream(selection.members, "cli")
+    remembered = HashCache(cache).recall(digest.key)
+    seconds = time.perf_counter() - start
+    if remembered is None:
+        raise SystemExit(f"no remembered hash for {root.name} in {cache} (run cli first)")
+    return {
+        "seconds": seconds,
+        "bytes": remembered.archive_bytes,
+        "md5": "",
+        "context_hash": remembered.context_hash,
+        "tar_bytes": digest.tar_bytes,
+    }
 
 
 def pcc(root: Path) -> dict[str, object]:
@@ -68,13 +98,18 @@ def peak_rss_kib() -> int:
 
 def main() -> None:
     kind, root, tar_path, out_path = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
+    cache = Path(sys.argv[5]) if len(sys.argv) > 5 else None
     if kind == "baseline":
         cli_members(root)
         result: dict[str, object] = {"seconds": 0.0, "bytes": 0, "md5": ""}
     elif kind == "floor":
         result = floor(tar_path)
     elif kind in ("cli", "fast"):
-        result = ours(root, Path(out_path), kind)
+        result = ours(root, Path(out_path), kind, cache if kind == "cli" else None)
+    elif kind == "hit":
+        if cache is None:
+            raise SystemExit("hit needs HASH_CACHE_DIR")
+        result = hit(root, cache)
     elif kind == "pcc":
         result = pcc(root)
     else:

@@ -7,10 +7,14 @@ ratios against the references measured in the same run:
   pcc    pipecatcloud 1.4.0's create_deterministic_tarball (what `pcc deploy` runs)
   cli    our write_archive(compression="cli"), byte-identical to pcc
   fast   our write_archive(compression="fast")
+  hit    a run with a remembered hash (issue 12): select_context + digest_stream (SHA-256 of
+         the tar stream, no deflate) + HashCache.recall, against the hash "cli" remembered
 Peak RSS is per process (the child's VmHWM; os.wait4's ru_maxrss as a fallback); "RSS+" is
 above a baseline interpreter that imported the same modules and built the same member list.
 Then the whole-action extensions (extensions.py: upload vs curl -F, the action's peak RSS,
-cache-hit run, import time) and one table of every target of issue 4, met or not.
+cache-hit run, import time) and one table of every target of issues 4 and 12, met or not.
+Exits non-zero when a correctness check fails (cli's MD5 differs from pcc's, fast is unstable,
+a remembered hash is not pcc's); timings never fail it.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ from contexts import SPECS, ContextSpec, describe, ensure_context, ensure_tar  #
 from extensions import EXTENSIONS  # noqa: E402
 from figures import Figure, targets_table  # noqa: E402
 
-KINDS = ["baseline", "floor", "pcc", "cli", "fast"]
+KINDS = ["baseline", "floor", "pcc", "cli", "fast", "hit"]  # rep 0 runs cli (remembers) first
+HIT_TARGET = 0.1  # issue 12: remembered-hash hit <= 0.1 x the CLI's archive time
+HIT_RSS_TARGET_MIB = 16.0  # "peak memory stays flat": a few 1 MiB buffers, whatever the size
 
 
 @dataclass
@@ -42,20 +48,25 @@ class Samples:
     rss_kib: list[int] = field(default_factory=list)
     out_bytes: int = 0
     md5s: set[str] = field(default_factory=set)
+    wall: list[float] = field(default_factory=list)  # whole process, start to exit
 
 
-def run_child(kind: str, root: Path, tar: Path, out: Path) -> tuple[dict[str, object], int]:
-    """One fresh interpreter; returns its JSON result and its own peak RSS in KiB."""
-    cmd = [sys.executable, str(HERE / "child.py"), kind, str(root), str(tar), str(out)]
+def run_child(
+    kind: str, root: Path, tar: Path, out: Path, cache: Path
+) -> tuple[dict[str, object], int, float]:
+    """One fresh interpreter; returns its JSON result, its own peak RSS in KiB, its wall time."""
+    cmd = [sys.executable, str(HERE / "child.py"), kind, str(root), str(tar), str(out), str(cache)]
+    started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, cwd=REPO)
     assert proc.stdout is not None
     output = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{kind} on {root.name} failed with exit code {proc.returncode}")
     result = json.loads(output)
-    return result, int(result.get("vmhwm_kib") or usage.ru_maxrss)
+    return result, int(result.get("vmhwm_kib") or usage.ru_maxrss), wall
 
 
 def measure(spec: ContextSpec, scratch: Path, reps: int) -> dict[str, Samples]:
@@ -63,24 +74,53 @@ def measure(spec: ContextSpec, scratch: Path, reps: int) -> dict[str, Samples]:
     tar = ensure_tar(scratch, spec, root)
     out = scratch / "out" / f"{spec.name}.tar.gz"
     out.parent.mkdir(parents=True, exist_ok=True)
+    cache = scratch / "hash-cache"  # outside the context: pcc would pack it
     samples = {kind: Samples() for kind in KINDS}
     for rep in range(reps):
         order = (
             KINDS[rep % len(KINDS) :] + KINDS[: rep % len(KINDS)]
         )  # rotate: no kind always first
         for kind in order:
-            result, rss = run_child(kind, root, tar, out)
+            result, rss, wall = run_child(kind, root, tar, out, cache)
             s = samples[kind]
             s.seconds.append(float(result["seconds"]))  # type: ignore[arg-type]
             s.rss_kib.append(rss)
+            s.wall.append(wall)
             s.out_bytes = int(result["bytes"])  # type: ignore[call-overload]
             if result["md5"]:
                 s.md5s.add(str(result["md5"]))
+            if result.get("context_hash"):  # a remembered hash: what it must equal is pcc's
+                s.md5s.add(str(result["context_hash"]))
     out.unlink(missing_ok=True)
     return samples
 
 
-def table(results: dict[str, tuple[ContextSpec, int, int, dict[str, Samples]]]) -> str:
+Results = dict[str, tuple[ContextSpec, int, int, dict[str, Samples]]]
+
+
+def check(kind: str, samples: dict[str, Samples]) -> str:
+    """The correctness column: "" when there is nothing to check; anything but these fails."""
+    s, pcc_md5 = samples[kind].md5s, samples["pcc"].md5s
+    if kind == "cli":
+        return "= pcc" if s == pcc_md5 and len(s) == 1 else "DIFFERS"
+    if kind == "fast":
+        return "stable" if len(s) == 1 else "UNSTABLE"
+    if kind == "hit":
+        same = len(s) == 1 and len(pcc_md5) == 1 and next(iter(pcc_md5))[:16] in s
+        return "= pcc[:16]" if same else "WRONG HASH"
+    return ""
+
+
+def failures(results: Results) -> list[str]:
+    return [
+        f"{name}: {kind} {verdict}"
+        for name, (_spec, _files, _content, samples) in results.items()
+        for kind in ("cli", "fast", "hit")
+        if (verdict := check(kind, samples)) not in ("= pcc", "stable", "= pcc[:16]")
+    ]
+
+
+def table(results: Results) -> str:
     head = (
         "| context | files | content MB | method | median s | MB/s | vs floor | vs pcc "
         "| vs cli | peak RSS MiB | RSS+ MiB | output MB | md5 check |"
@@ -89,20 +129,14 @@ def table(results: dict[str, tuple[ContextSpec, int, int, dict[str, Samples]]]) 
     for name, (_spec, files, content, samples) in results.items():
         med = {k: statistics.median(s.seconds) for k, s in samples.items()}
         rss = {k: statistics.median(s.rss_kib) / 1024 for k, s in samples.items()}
-        pcc_md5 = samples["pcc"].md5s
-        for kind in ["floor", "pcc", "cli", "fast"]:
+        for kind in ["floor", "pcc", "cli", "fast", "hit"]:
             s = samples[kind]
-            check = ""
-            if kind == "cli":
-                check = "= pcc" if s.md5s == pcc_md5 and len(s.md5s) == 1 else "DIFFERS"
-            elif kind == "fast":
-                check = "stable" if len(s.md5s) == 1 else "UNSTABLE"
             lines.append(
                 f"| {name} | {files} | {content / 1e6:.1f} | {kind} | {med[kind]:.3f} "
                 f"| {content / 1e6 / med[kind]:.1f} | {med[kind] / med['floor']:.3f} "
                 f"| {med[kind] / med['pcc']:.3f} | {med[kind] / med['cli']:.3f} "
                 f"| {rss[kind]:.1f} | {rss[kind] - rss['baseline']:.1f} "
-                f"| {s.out_bytes / 1e6:.1f} | {check} |"
+                f"| {s.out_bytes / 1e6:.1f} | {check(kind, samples)} |"
             )
     return "\n".join(lines)
 
@@ -138,6 +172,7 @@ def archive_figures(
                 f"pcc/floor {m['pcc'] / m['floor']:.2f}",
             )
         )
+    figures += hit_figures(results)
     if "text" in med:
         m = med["text"]
         figures.append(
@@ -146,6 +181,47 @@ def archive_figures(
                 m["fast"] / m["cli"],
                 0.25,
                 f"fast {m['fast']:.2f} s, cli {m['cli']:.2f} s",
+            )
+        )
+    return figures
+
+
+def hit_figures(results: Results) -> list[Figure]:
+    """Issue 12: a remembered-hash hit against pcc's archive time, and its memory."""
+    figures = []
+    for name in ("small-py", "mixed"):
+        if name not in results:
+            continue
+        _spec, files, content, samples = results[name]
+        hit_s = statistics.median(samples["hit"].seconds)
+        pcc_s = statistics.median(samples["pcc"].seconds)
+        wall = statistics.median(samples["hit"].wall)
+        figures.append(
+            Figure(
+                f"remembered-hash hit (select+digest+recall) / pcc archive, {name} "
+                f"{content / 1e6:.0f} MB",
+                hit_s / pcc_s,
+                HIT_TARGET,
+                f"hit {hit_s:.3f} s ({content / 1e6 / hit_s:.0f} MB/s, {files} files), "
+                f"pcc {pcc_s:.2f} s; hit process start to exit {wall:.2f} s",
+            )
+        )
+    if results:
+        extra = {
+            name: (statistics.median(s["hit"].rss_kib) - statistics.median(s["baseline"].rss_kib))
+            / 1024
+            for name, (_sp, _f, _c, s) in results.items()
+        }
+        worst = max(extra, key=lambda n: extra[n])
+        figures.append(
+            Figure(
+                "remembered-hash hit, peak RSS above baseline, largest of all contexts",
+                extra[worst],
+                HIT_RSS_TARGET_MIB,
+                ", ".join(
+                    f"{n} {results[n][2] / 1e6:.0f} MB: {v:.1f} MiB" for n, v in extra.items()
+                ),
+                "MiB",
             )
         )
     return figures
@@ -189,9 +265,16 @@ def main() -> None:
         except NotImplementedError as skipped:
             print(f"{name}: skipped ({skipped})")
     if figures:
-        print(f"\nTargets (issue 4), medians of {reps} run(s); timings never fail this command")
+        print(
+            f"\nTargets (issues 4 and 12), medians of {reps} run(s); "
+            "timings never fail this command"
+        )
         print(targets_table(figures))
     print(f"total {time.monotonic() - started:.0f}s")
+    wrong = failures(results)
+    if wrong:
+        print("\ncorrectness checks failed: " + "; ".join(wrong), file=sys.stderr)
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":
