@@ -173,9 +173,8 @@ def run_in_process(workspace: Path, **inputs: str) -> InProcessRun:
     """Inputs as for `run_action`; the console reporter stands in for the runner."""
     import io
 
-    from pipecat_build.http_sessions import api_session, storage_session
-    from pipecat_build.main import action
-    from pipecat_build.reporter import ConsoleReporter
+    from pipecat_build.job import action, default_sessions
+    from pipecat_build.report.reporter import ConsoleReporter
     from pipecat_build.settings import build_settings
 
     merged = {**action_defaults(), **{k.replace("_", "-"): v for k, v in inputs.items()}}
@@ -183,7 +182,7 @@ def run_in_process(workspace: Path, **inputs: str) -> InProcessRun:
     stream = io.StringIO()
     out = ConsoleReporter(stream, verbose=True)
     out.mask(settings.api_key)
-    with api_session() as api, storage_session() as storage:
+    with default_sessions() as (api, storage):
         code = action(settings, api, storage, out)
     run = InProcessRun(code, stream.getvalue(), dict(out.outputs), "\n".join(out.summaries))
     assert TEST_KEY not in run.log and TEST_KEY not in run.summary

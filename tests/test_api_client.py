@@ -11,17 +11,11 @@ from typing import Any
 
 import pytest
 
-from pipecat_build.api_client import (
-    AnswerLost,
-    ApiError,
-    PipecatApi,
-    api_retry_policy,
-    api_timeout,
-    retry_after_seconds,
-)
+from pipecat_build.api.builds import BuildsApi
+from pipecat_build.api.connection import AnswerLost, ApiConnection, ApiError, api_timeout
+from pipecat_build.api.transport import HttpClient, HttpResponse
 from pipecat_build.errors import InputError
-from pipecat_build.http_transport import HttpClient, HttpResponse
-from pipecat_build.retry_policy import RetryPolicy
+from pipecat_build.retry_policy import RetryPolicy, budget_policy, retry_after_seconds
 from pipecat_cloud_emulator import Emulator, EmulatorConfig, Fault
 
 from .action_harness import TEST_KEY
@@ -46,7 +40,11 @@ def emu() -> Iterator[Emulator]:
         yield emulator
 
 
-def client(emu: Emulator, sleeps: list[float], **kwargs: Any) -> tuple[PipecatApi, TimedSession]:
+def PipecatApi(session: HttpClient, url: str, key: str, **kwargs: Any) -> BuildsApi:
+    return BuildsApi(ApiConnection(session, url, key, **kwargs))
+
+
+def client(emu: Emulator, sleeps: list[float], **kwargs: Any) -> tuple[BuildsApi, TimedSession]:
     session = TimedSession()
     policy = kwargs.pop("policy", RetryPolicy(max_attempts=8, base_delay=0.01, max_delay=0.2))
     api = PipecatApi(session, emu.api_url, TEST_KEY, policy=policy, sleep=sleeps.append,
@@ -66,14 +64,25 @@ def sent(emu: Emulator, path: str) -> int:
         (lambda api: api.request_upload("mars-north"), 400),
     ],
 )
+@pytest.mark.contract_bad_requests("a build id that is not a uuid, on purpose")
 def test_client_errors_other_than_429_are_sent_once(emu: Emulator, call: Any, status: int) -> None:
     sleeps: list[float] = []
     api, _ = client(emu, sleeps)
     with pytest.raises((ApiError, InputError)) as caught:
         call(api)
-    assert len(emu.requests) == 1 and emu.requests[0].status == status
+    # A refused region is followed by one look at the valid ones (GET /v1/regions).
+    refused = [r for r in emu.requests if r.path != "/v1/regions"]
+    assert len(refused) == 1 and refused[0].status == status
     assert sleeps == []
     assert TEST_KEY not in str(caught.value)
+
+
+def test_an_unknown_region_is_refused_with_the_valid_ones(emu: Emulator) -> None:
+    api, _ = client(emu, [])
+    with pytest.raises(InputError) as caught:
+        api.request_upload("mars-north")
+    assert caught.value.input_name == "region"
+    assert "'mars-north' is not a Pipecat Cloud region; use one of: us-west" in str(caught.value)
 
 
 def test_a_rejected_key_is_sent_once(emu: Emulator) -> None:
@@ -109,7 +118,7 @@ def test_transient_faults_are_retried_with_full_jitter(emu: Emulator, kind: str)
     api, _ = client(emu, sleeps)
     assert api.find_builds("0" * 16, "us-west") == []
     assert sent(emu, "/v1/builds") == 5
-    policy = api.policy
+    policy = api.api.policy
     assert all(0 <= s <= policy.backoff_ceiling(n) for n, s in enumerate(sleeps))
     assert len(sleeps) == 4
 
@@ -170,9 +179,10 @@ def test_environment_knobs_shorten_only_what_they_name() -> None:
     assert api_timeout({"PIPECAT_BUILD_HTTP_TIMEOUT": "0.5"}) == (10.0, 0.5)
     for junk in ("", "soon", "-1", "0", "nan", "inf"):
         assert api_timeout({"PIPECAT_BUILD_HTTP_TIMEOUT": junk}) == (10.0, 30.0)
-    production = api_retry_policy({})
-    assert production.base_delay == 0.5 and production.total_deadline == 120.0
-    assert api_retry_policy({"PIPECAT_BUILD_RETRY_BASE_DELAY": "0.01"}).base_delay == 0.01
+    production = budget_policy(environ={})
+    assert production.base_delay == 0.5 and production.total_deadline == 300.0
+    assert budget_policy(environ={"PIPECAT_BUILD_RETRY_BASE_DELAY": "0.01"}).base_delay == 0.01
+    assert budget_policy(90.0, environ={}).total_deadline == 90.0
 
 
 @pytest.mark.parametrize(("header", "seconds"), [("2", 2.0), ("0.2", 0.2), (None, None),

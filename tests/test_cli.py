@@ -115,11 +115,11 @@ def test_failed_build_exits_1_with_the_error_in_the_json(
 @pytest.mark.parametrize(
     ("args", "env", "hint"),
     [
-        (["--context", "nowhere"], {}, "Input 'context'"),
-        (["--context", "agent"], {"PIPECAT_API_KEY": ""}, "Input 'api-key'"),
-        (["--context", "agent", "--api-url", "http://api.example.com"], {}, "Input 'api-url'"),
-        (["--services", "a: [", "--api-url", "http://127.0.0.1:9"], {}, "Input 'services'"),
-        (["--context", "agent", "--workspace", "/nonexistent/ws"], {}, "Input 'workspace'"),
+        (["--context", "nowhere"], {}, "--context / PIPECAT_CONTEXT:"),
+        (["--context", "agent"], {"PIPECAT_API_KEY": ""}, "--api-key / PIPECAT_API_KEY:"),
+        (["--context", "agent", "--api-url", "http://api.example.com"], {}, "--api-url / PIPECAT_API_URL:"),
+        (["--services", "a: [", "--api-url", "http://127.0.0.1:9"], {}, "--services / PIPECAT_SERVICES:"),
+        (["--context", "agent", "--workspace", "/nonexistent/ws"], {}, "--workspace / PIPECAT_WORKSPACE:"),
     ],
 )
 def test_bad_input_exits_1_with_one_error(

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 import trustme
 
-from pipecat_build.api_client import PipecatApi, UploadTicket
+from pipecat_build.api.builds import BuildsApi
+from pipecat_build.api.connection import ApiConnection
+from pipecat_build.api.storage import StorageError, upload_archive
+from pipecat_build.api.transport import HttpClient, Timeouts, TransportError
 from pipecat_build.errors import InputError
-from pipecat_build.http_transport import HttpClient, Timeouts, TransportError
-from pipecat_build.upload import StorageError, upload_archive
+from pipecat_build.models import UploadTicket
 
 from .action_harness import TEST_KEY
 
@@ -95,7 +97,7 @@ def test_an_unknown_certificate_authority_is_refused_without_retries(https: str)
         with pytest.raises(TransportError) as caught:
             client.request("GET", https + "/v1/properties", timeout=QUICK)
         assert caught.value.kind == "tls"
-        api = PipecatApi(client, https, TEST_KEY, sleep=lambda seconds: pytest.fail("retried"))
+        api = BuildsApi(ApiConnection(client, https, TEST_KEY, sleep=lambda seconds: pytest.fail("retried")))
         with pytest.raises(InputError, match=r"api-url.*SSL_CERT_FILE"):
             api.default_region()
 
@@ -107,7 +109,7 @@ def test_a_ca_bundle_named_in_the_environment_is_trusted(
     authority.cert_pem.write_to_path(str(bundle))
     monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
     with HttpClient() as client:
-        assert PipecatApi(client, https, TEST_KEY).default_region() == "us-west"
+        assert BuildsApi(ApiConnection(client, https, TEST_KEY)).default_region() == "us-west"
 
 
 def test_the_proxy_variables_are_honoured(

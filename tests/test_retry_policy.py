@@ -12,11 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipecat_build.retry_policy import (
-    ConsecutiveFailures,
     Deadline,
     RetryPolicy,
+    Transient,
+    budget_policy,
     is_retryable_status,
     parse_retry_after,
+    retry,
 )
 
 
@@ -198,31 +200,73 @@ def test_nonsense_policies_are_refused(kwargs: dict[str, float]) -> None:
         RetryPolicy(**kwargs)  # type: ignore[arg-type]
 
 
-def test_only_enough_consecutive_failures_end_a_poll() -> None:
-    failures = ConsecutiveFailures(limit=3)
-    assert not failures.failure()
-    assert not failures.failure()
-    failures.success()
-    assert not failures.failure()
-    assert not failures.failure()
-    assert failures.failure()
-    assert failures.exhausted
+class Clock:
+    """A fake clock that `wait` advances, so a budget of minutes runs in microseconds."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def wait(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
 
 
-@given(st.lists(st.booleans(), max_size=40), st.integers(1, 6))
-def test_consecutive_failures_match_the_longest_failing_run(
-    outcomes: list[bool], limit: int
-) -> None:
-    failures = ConsecutiveFailures(limit)
-    stopped_at = None
-    run = 0
-    expected = None
-    for i, ok in enumerate(outcomes):
-        run = 0 if ok else run + 1
-        if expected is None and run >= limit:
-            expected = i
-        if ok:
-            failures.success()
-        elif failures.failure() and stopped_at is None:
-            stopped_at = i
-    assert stopped_at == expected
+def _outage(clock: Clock, until: float) -> object:
+    """An attempt that fails as a 503 would until the clock passes `until`."""
+
+    def attempt() -> str:
+        if clock.now < until:
+            raise Transient(RuntimeError("HTTP 503"), "HTTP 503")
+        return "ok"
+
+    return attempt
+
+
+def test_a_90_second_outage_is_ridden_out_within_the_budget() -> None:
+    clock = Clock()
+    lines: list[str] = []
+    policy = budget_policy(300.0, environ={})
+    result = retry(_outage(clock, 90.0), what="list builds", policy=policy, wait=clock.wait,  # type: ignore[arg-type]
+                   rng=random.Random(1), on_retry=lines.append, clock=clock)
+    assert result == "ok" and clock.now >= 90.0
+    assert lines and all("retry-budget left" in line for line in lines)
+    assert all(w <= policy.max_delay for w in clock.waits)
+
+
+def test_an_outage_longer_than_the_budget_fails_with_the_last_failure() -> None:
+    clock = Clock()
+    policy = budget_policy(60.0, environ={})
+    with pytest.raises(RuntimeError, match="503"):
+        retry(_outage(clock, 1e9), what="x", policy=policy, wait=clock.wait,  # type: ignore[arg-type]
+              rng=random.Random(2), on_retry=lambda line: None, clock=clock)
+    assert 0 < clock.now <= 60.0
+
+
+def test_other_errors_are_not_retried() -> None:
+    clock = Clock()
+
+    def attempt() -> None:
+        raise ValueError("HTTP 400")
+
+    with pytest.raises(ValueError):
+        retry(attempt, what="x", policy=budget_policy(300.0, environ={}), wait=clock.wait,
+              rng=random.Random(3), on_retry=lambda line: None, clock=clock)
+    assert clock.waits == []
+
+
+def test_retry_after_sets_the_floor_of_the_wait() -> None:
+    clock = Clock()
+    calls = iter([True, False])
+
+    def attempt() -> str:
+        if next(calls):
+            raise Transient(RuntimeError("429"), "HTTP 429", retry_after=7.0)
+        return "ok"
+
+    assert retry(attempt, what="x", policy=budget_policy(300.0, environ={}), wait=clock.wait,
+                 rng=random.Random(4), on_retry=lambda line: None, clock=clock) == "ok"
+    assert clock.waits and clock.waits[0] >= 7.0

@@ -167,7 +167,7 @@ def test_build_log_lines_cannot_act_as_workflow_commands() -> None:
     import contextlib
     import io
 
-    from pipecat_build.github_runner import GitHubReporter
+    from pipecat_build.report.github import GitHubReporter
 
     hostile = ["::add-mask::everything", "   ::error::fake failure", "x ##[group]y", "plain"]
     buffer = io.StringIO()

@@ -10,10 +10,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from pipecat_build.errors import InputError
-from pipecat_build.settings import (
-    DEFAULT_API_URL,
-    build_settings,
+from pipecat_build.cleaners import (
     clean_api_key,
     clean_api_url,
     clean_bool,
@@ -23,9 +20,11 @@ from pipecat_build.settings import (
     clean_positive_int,
     clean_positive_seconds,
     clean_region,
-    clean_services,
-    read_action_inputs,
 )
+from pipecat_build.errors import InputError
+from pipecat_build.inputs import DEFAULT_API_URL, read_action_inputs
+from pipecat_build.services import clean_services
+from pipecat_build.settings import build_settings
 
 from .action_harness import action_defaults
 
@@ -278,13 +277,14 @@ def test_a_service_named_services_is_not_mistaken_for_the_wrapper(tree: Path) ->
         ("missing.yml", "neither YAML"),
         ("../outside.yml", "neither YAML"),
         ("'bad name!': {context: svc/a}", "not a valid service name"),
-        ("a: {context: svc/a, image: x}", "takes only context, dockerfile and region"),
+        ("a: {context: svc/a, image: x}", "service 'a': unknown key 'image'"),
+        ("a: {context: svc/a, dockerfle: x}", "did you mean 'dockerfile'?"),
         ("a: {context: [svc/a]}", "service 'a': context must be a single value"),
         ("a: {context: nope}", "service 'a': folder 'nope' does not exist"),
         ("a: {context: ../..}", "service 'a':"),
         ("a: {context: svc/a, dockerfile: /etc/passwd}", "service 'a':"),
         ("a: {context: svc/a, region: Mars!}", "service 'a':"),
-        ("a: 42", "service 'a' takes only context, dockerfile and region"),
+        ("a: 42", "service 'a' must be a mapping or a folder"),
     ],
 )
 def test_bad_services_fail_in_one_line_naming_services(tree: Path, raw: str, hint: str) -> None:

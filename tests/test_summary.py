@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+import markdown_it
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from pipecat_build.build_flow import Outcome
+from pipecat_build.models import Build
+from pipecat_build.outcome import Outcome
+from pipecat_build.report.summary import plan_summary, services_summary, single_summary
 from pipecat_build.settings import Target
-from pipecat_build.summary import plan_summary, services_summary, single_summary
 from pipecat_cloud_emulator import Emulator
 
 from .action_harness import TEST_KEY, run_action
-
-markdown_it = pytest.importorskip("markdown_it")
 
 URI = "123456789012.dkr.ecr.us-west-2.amazonaws.com/pipecat-cloud/org:0123456789abcdef"
 
@@ -47,6 +46,8 @@ def outcome(name: str, **fields: object) -> Outcome:
                     region=None)
     result = Outcome(target)
     for key, value in fields.items():
+        if key == "build" and isinstance(value, dict):
+            value = Build.parse(value)  # as the API client hands it on
         setattr(result, key, value)
     return result
 

@@ -6,9 +6,11 @@ import hashlib
 import os
 from pathlib import Path
 
-from pipecat_build.api_client import PipecatApi
-from pipecat_build.http_transport import HttpClient
-from pipecat_build.upload import ProgressMeter, upload_archive
+from pipecat_build.api.builds import BuildsApi
+from pipecat_build.api.connection import ApiConnection
+from pipecat_build.api.storage import upload_archive
+from pipecat_build.api.transport import HttpClient
+from pipecat_build.flow.upload import ProgressMeter
 from pipecat_cloud_emulator import Emulator, EmulatorConfig
 
 from .action_harness import TEST_KEY
@@ -41,7 +43,7 @@ def test_libcurl_reports_the_upload_as_it_goes(tmp_path: Path) -> None:
     archive.write_bytes(os.urandom(3 << 20))
     seen: list[tuple[int, int]] = []
     with Emulator(EmulatorConfig(api_key=TEST_KEY)) as emu, HttpClient() as http:
-        ticket = PipecatApi(http, emu.api_url, TEST_KEY).request_upload("us-west")
+        ticket = BuildsApi(ApiConnection(http, emu.api_url, TEST_KEY)).request_upload("us-west")
         upload_archive(http, ticket, archive, on_progress=lambda done, total: seen.append(
             (done, total)))
         stored = emu.state.uploads[ticket.upload_id]

@@ -3,7 +3,7 @@
 import os
 import sys
 
-from .github_entry import run
+from .entry.github import run
 
 if __name__ == "__main__":
     sys.exit(run(os.environ))

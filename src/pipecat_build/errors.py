@@ -1,4 +1,9 @@
-"""Errors a user can act on; each renders as one line and exits 1."""
+"""Errors a user can act on; each renders as one line and exits 1.
+
+One hierarchy, turned into exit codes in one place (`job.run_job`): an `InputError` names the
+input it is about and what to do, in the words of the front door that shows it (an action
+input, or a CLI flag and its environment variable).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,22 @@ class ActionError(Exception):
 
 
 class InputError(ActionError):
-    """An input (or the files it names) is unusable; the message names the input."""
+    """An input (or the file it names) is unusable; `detail` says what to do.
 
-    def __init__(self, input_name: str, message: str) -> None:
-        super().__init__(f"Input '{input_name}': {message}")
+    `input_name` is an input of the table in `inputs.py`, or a file such as `pcc-deploy.toml`
+    (then `is_file` is true and the message calls it a file, not an input).
+    """
+
+    def __init__(self, input_name: str, detail: str, *, is_file: bool = False) -> None:
         self.input_name = input_name
+        self.detail = detail
+        self.is_file = is_file
+        super().__init__(self.render())
+
+    def render(self, name_of: object = None) -> str:
+        """`name_of(input)` spells an input for the front door (see `inputs.Vocabulary`)."""
+        if self.is_file:
+            return f"{self.input_name}: {self.detail}"
+        if callable(name_of):
+            return f"{name_of(self.input_name)}: {self.detail}"
+        return f"Input '{self.input_name}': {self.detail}"

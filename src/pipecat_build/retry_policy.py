@@ -1,28 +1,40 @@
-"""When to retry an API call and how long to wait first; pure, so clocks and dice are passed in.
+"""When to retry and how long to wait first: the one place every loop of a run asks.
 
-The API documents no rate limit, but a client still has to survive 429s and transient 5xx
-answers without hammering the service or hanging a CI job: full-jitter exponential backoff,
-a floor set by Retry-After, a cap on attempts and a deadline for one logical call.
+The API documents no rate limit, but a CI job has to survive 429s, 5xx answers and short
+outages without hammering the service: full-jitter exponential backoff, a floor set by
+Retry-After, and one time budget per step (`retry-budget`), so an outage of a minute or two
+costs time, never a red build. `retry()` runs any attempt under that rule; attempts say
+"try again" by raising `Transient`.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 __all__ = [
-    "ConsecutiveFailures",
     "Deadline",
     "RetryDecision",
     "RetryPolicy",
+    "Transient",
+    "budget_policy",
     "is_retryable_status",
     "parse_retry_after",
+    "retry",
+    "retry_after_seconds",
 ]
+
+T = TypeVar("T")
+DEFAULT_BUDGET = 300.0  # seconds a step keeps trying through an outage
+BASE_DELAY = 0.5
+MAX_DELAY = 20.0
+BASE_DELAY_ENV = "PIPECAT_BUILD_RETRY_BASE_DELAY"  # first backoff ceiling, seconds (tests)
 
 _MAX_EXPONENT = 60  # 2**60 * any sane base delay is far past any cap; avoids float overflow
 
@@ -56,6 +68,17 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: the RFC's integer or HTTP-date, and also a decimal number
+    (some services and proxies send "0.5"); None when absent or unusable."""
+    text = (value or "").strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        return parse_retry_after(value, now or datetime.now(UTC))
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 class Deadline:
@@ -162,23 +185,67 @@ class RetryPolicy:
         return RetryDecision(True, delay)
 
 
-class ConsecutiveFailures:
-    """Ends a long poll only after `limit` failed polls in a row; one success forgives all."""
+def budget_policy(
+    budget: float = DEFAULT_BUDGET, environ: dict[str, str] | None = None
+) -> RetryPolicy:
+    """The run's policy: attempts bounded by the budget, not by a count (an outage is measured
+    in seconds). PIPECAT_BUILD_RETRY_BASE_DELAY may shorten the first backoff (tests inject
+    hundreds of faults and must not sleep for real)."""
+    raw = (os.environ if environ is None else environ).get(BASE_DELAY_ENV, "").strip()
+    try:
+        base = float(raw)
+    except ValueError:
+        base = BASE_DELAY
+    if not 0 < base <= MAX_DELAY:
+        base = BASE_DELAY
+    return RetryPolicy(
+        max_attempts=10_000, base_delay=base, max_delay=MAX_DELAY, total_deadline=budget
+    )
 
-    def __init__(self, limit: int = 5) -> None:
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
-        self.limit = limit
-        self.count = 0
 
-    def failure(self) -> bool:
-        """Count a failed poll; True when the poll should stop."""
-        self.count += 1
-        return self.exhausted
+class Transient(Exception):
+    """Raised by an attempt that may succeed later; `failure` is what the user sees when the
+    budget runs out."""
 
-    def success(self) -> None:
-        self.count = 0
+    def __init__(
+        self, failure: Exception, problem: str, retry_after: float | None = None
+    ) -> None:
+        super().__init__(problem)
+        self.failure = failure
+        self.problem = problem
+        self.retry_after = retry_after
 
-    @property
-    def exhausted(self) -> bool:
-        return self.count >= self.limit
+
+def retry(
+    attempt: Callable[[], T],
+    *,
+    what: str,
+    policy: RetryPolicy,
+    wait: Callable[[float], None],
+    rng: random.Random,
+    on_retry: Callable[[str], None],
+    clock: Callable[[], float] = time.monotonic,
+) -> T:
+    """Runs `attempt` until it returns, raises something other than `Transient`, or the
+    policy gives up (then the last failure is raised). `wait` sleeps and may raise on
+    cancellation, so a long outage never delays a cancelled job."""
+    deadline = policy.deadline(clock)
+    for number in policy.attempts():
+        try:
+            return attempt()
+        except Transient as transient:
+            decision = policy.plan(
+                number,
+                retryable=True,
+                retry_after=transient.retry_after,
+                deadline=deadline,
+                rng=rng,
+            )
+            if not decision.retry:
+                raise transient.failure from None
+            on_retry(
+                f"{what}: {transient.problem}; retrying in {decision.delay:.1f}s "
+                f"({deadline.remaining():.0f}s of retry-budget left)"
+            )
+            wait(decision.delay)
+    raise AssertionError("unreachable: the policy ends the loop")

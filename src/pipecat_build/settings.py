@@ -1,30 +1,52 @@
-"""One typed settings object, built once from the action's inputs, each input cleaned by its own
-`clean_<input>` function so every bad value fails with one line naming that input."""
+"""One typed `Settings`, built once from the inputs of the table in `inputs.py`; each value is
+cleaned by its cleaner, so every bad value fails with one line naming its input, before
+anything is sent.
+
+A `Target` is one image to build (and, with `deploy`, one agent to deploy it to); it records
+where each resolved value came from, so the log can say it.
+"""
 
 from __future__ import annotations
 
-import ipaddress
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import Literal, TypeVar
-from urllib.parse import urlsplit
+from pathlib import Path
 
+from . import cleaners as clean
 from .errors import InputError
+from .inputs import (
+    AGENT_PROFILES,
+    AUDIO_FILTERS,
+    BY_NAME,
+    COMPRESSIONS,
+    DEPLOY_MODES,
+    FILES_MODES,
+    IGNORE_RULES,
+    SECRET_FILES,
+    Compression,
+    FilesMode,
+    IgnoreRules,
+    SecretFiles,
+)
 from .project_file import PROJECT_FILE_NAME, ProjectFile, load_project_file
 
-DEFAULT_API_URL = "https://api.pipecat.daily.co"
-TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
-FALSE_WORDS = frozenset({"false", "no", "off", "0", ""})
-_SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 
-Compression = Literal["cli", "fast"]
-FilesMode = Literal["all", "tracked"]
-IgnoreRules = Literal["cli", "docker"]
-SecretFiles = Literal["warn", "exclude", "fail"]
-_Choice = TypeVar("_Choice", bound=str)
+@dataclass(frozen=True)
+class DeploySpec:
+    """Where and how to deploy a target's image. None fields are not sent (service default)."""
+
+    agent: str
+    secret_set: str | None = None
+    secrets: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    min_agents: int | None = None
+    max_agents: int | None = None
+    agent_profile: str | None = None
+    max_session_duration: int | None = None
+    audio_filter: str | None = None
+    force_redeploy: bool = False
+    wait_for_ready: bool = True
+    timeout: float = 600.0
+    origin: str = "agent-name"  # where the agent's name came from
 
 
 @dataclass(frozen=True)
@@ -38,6 +60,8 @@ class Target:
     extra_patterns: tuple[str, ...] = ()
     project_file: Path | None = None
     origin: Path | None = None  # the folder the input named, before pcc-deploy.toml moved it
+    sources: Mapping[str, str] = field(default_factory=dict)  # value -> where it came from
+    deploy: DeploySpec | None = None
 
     def input_folder(self, workspace: Path) -> str:
         """The `context` to give a later run so it finds the same target (plan fan-out)."""
@@ -68,166 +92,193 @@ class Settings:
     secret_files: SecretFiles
     plan_only: bool
     max_parallel: int
+    retry_budget: float = 300.0
+    hash_cache: Path | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def deploys(self) -> bool:
+        return any(t.deploy is not None for t in self.targets)
 
 
-def read_action_inputs(environ: Mapping[str, str]) -> dict[str, str]:
-    """The runner passes `api-key` as `INPUT_API-KEY`: upper-cased, hyphens kept. Shells cannot
-    set such names, so `INPUT_API_KEY` (e.g. `docker run -e`) is read too; the runner's wins."""
-    inputs: dict[str, str] = {}
-    for name, value in environ.items():
-        if name.startswith("INPUT_") and "_" in name[len("INPUT_") :]:
-            inputs.setdefault(name[len("INPUT_") :].lower().replace("_", "-"), value)
-    for name, value in environ.items():
-        if name.startswith("INPUT_") and "_" not in name[len("INPUT_") :]:
-            inputs[name[len("INPUT_") :].lower()] = value
-    return inputs
+@dataclass(frozen=True)
+class DeployInputs:
+    """The deploy inputs of the step (or of one service), before pcc-deploy.toml fills gaps."""
 
+    mode: str
+    agent: str | None
+    secret_set: str | None
+    secrets: tuple[tuple[str, str], ...] = field(repr=False)
+    min_agents: int | None
+    max_agents: int | None
+    agent_profile: str | None
+    max_session_duration: int | None
+    audio_filter: str | None
+    force_redeploy: bool
+    wait_for_ready: bool
+    timeout: float
 
-def clean_api_key(raw: str) -> str:
-    key = raw.strip()
-    if not key:
-        raise InputError(
-            "api-key",
-            "is empty; pass your Pipecat Cloud private API key, e.g. "
-            "`api-key: ${{ secrets.PIPECAT_API_KEY }}` (a missing secret arrives empty)",
+    @classmethod
+    def clean(cls, get: Mapping[str, str], source: str | None = None) -> DeployInputs:
+        """`source` names where the values came from when it is not the inputs themselves
+        (a service entry), so an error points there."""
+
+        def name(input_name: str) -> str:
+            return source or input_name
+
+        agent = get.get("agent-name", "").strip()
+        return cls(
+            mode=clean.clean_choice(name("deploy"), get.get("deploy", ""), DEPLOY_MODES),
+            agent=clean.clean_agent_name(agent, name("agent-name")) if agent else None,
+            secret_set=get.get("secret-set", "").strip() or None,
+            secrets=clean.clean_secrets(get.get("secrets", ""), name("secrets")),
+            min_agents=clean.clean_count(name("min-agents"), get.get("min-agents", "")),
+            max_agents=clean.clean_count(name("max-agents"), get.get("max-agents", "")),
+            agent_profile=clean.clean_optional_choice(
+                name("agent-profile"), get.get("agent-profile", ""), AGENT_PROFILES
+            ),
+            max_session_duration=clean.clean_session_duration(
+                name("max-session-duration"), get.get("max-session-duration", "")
+            ),
+            audio_filter=clean.clean_optional_choice(
+                name("krisp-viva-audio-filter"),
+                get.get("krisp-viva-audio-filter", ""),
+                AUDIO_FILTERS,
+            ),
+            force_redeploy=clean.clean_bool(name("force-redeploy"), get.get("force-redeploy", "")),
+            wait_for_ready=clean.clean_bool(
+                name("wait-for-ready"), get.get("wait-for-ready", "") or "true"
+            ),
+            timeout=clean.clean_positive_seconds(
+                name("deploy-timeout"), get.get("deploy-timeout", ""), 600.0
+            ),
         )
-    if any(ch.isspace() for ch in key):
-        raise InputError("api-key", "contains white space; copy the key again without it")
-    return key
 
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def clean_api_url(raw: str) -> str:
-    url = (raw.strip() or DEFAULT_API_URL).rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError("api-url", f"'{url}' is not an http(s) URL; use e.g. {DEFAULT_API_URL}")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise InputError(
-            "api-url",
-            f"plain http to '{parts.hostname}' would send the API key unencrypted; use https "
-            "(http is accepted only for loopback hosts such as 127.0.0.1)",
+    def resolve(
+        self, project: ProjectFile | None, error_name: str | None = None
+    ) -> DeploySpec | None:
+        """Applies pcc-deploy.toml as `pcc deploy` reads it; explicit inputs win."""
+        agent, origin = self.agent, "agent-name"
+        if self.mode == "false" or (self.mode == "auto" and agent is None):
+            return None
+        if agent is None and project is not None and project.agent_name:
+            agent = clean.clean_agent_name(project.agent_name, PROJECT_FILE_NAME, is_file=True)
+            origin = f"{PROJECT_FILE_NAME} agent_name"
+        if agent is None:
+            raise InputError(
+                error_name or "deploy",
+                "is true but no agent is named; set agent-name (or agent_name in "
+                f"{PROJECT_FILE_NAME})",
+            )
+        from_file = project or _NO_PROJECT
+        secret_set = self.secret_set or from_file.secret_set
+        if self.secrets and not secret_set:
+            raise InputError(
+                error_name or "secrets",
+                "needs a secret set to write to; set secret-set (or secret_set in "
+                f"{PROJECT_FILE_NAME})",
+            )
+        min_agents = _first(self.min_agents, from_file.min_agents)
+        max_agents = _first(self.max_agents, from_file.max_agents)
+        if min_agents is not None and min_agents < 0:
+            raise InputError(
+                error_name or "min-agents", f"'{min_agents}' is negative; use 0 or more"
+            )
+        if min_agents is not None and max_agents is not None and min_agents > max_agents:
+            raise InputError(
+                error_name or "min-agents",
+                f"{min_agents} is above max-agents {max_agents}; lower it or raise max-agents",
+            )
+        profile = self.agent_profile or from_file.agent_profile
+        if profile is not None and profile not in AGENT_PROFILES:
+            raise InputError(
+                PROJECT_FILE_NAME,
+                f"agent_profile '{profile}' is not one of: {', '.join(AGENT_PROFILES)}",
+                is_file=True,
+            )
+        duration = _first(self.max_session_duration, from_file.max_session_duration)
+        low, high = clean.SESSION_DURATION
+        if duration is not None and not low <= duration <= high:
+            raise InputError(
+                PROJECT_FILE_NAME,
+                f"max_session_duration {duration} is not from {low} to {high}",
+                is_file=True,
+            )
+        audio = self.audio_filter or from_file.audio_filter
+        if audio is not None and audio not in AUDIO_FILTERS:
+            raise InputError(
+                PROJECT_FILE_NAME,
+                f"krisp_viva.audio_filter '{audio}' is not one of: {', '.join(AUDIO_FILTERS)}",
+                is_file=True,
+            )
+        return DeploySpec(
+            agent=agent,
+            secret_set=secret_set,
+            secrets=self.secrets,
+            min_agents=min_agents,
+            max_agents=max_agents,
+            agent_profile=profile,
+            max_session_duration=duration,
+            audio_filter=audio,
+            force_redeploy=self.force_redeploy,
+            wait_for_ready=self.wait_for_ready,
+            timeout=self.timeout,
+            origin=origin,
         )
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise InputError("api-url", "must be a base URL without credentials, query or fragment")
-    return url
 
 
-def clean_bool(name: str, raw: str) -> bool:
-    word = raw.strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise InputError(name, f"'{raw.strip()}' is not a boolean; use true or false")
+_NO_PROJECT = ProjectFile(Path(), None, ".", None, ())
 
 
-def clean_positive_seconds(name: str, raw: str, default: float) -> float:
-    text = raw.strip()
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise InputError(name, f"'{text}' is not a positive number of seconds")
-    return value
+def _first(*values: int | None) -> int | None:
+    return next((v for v in values if v is not None), None)
 
 
-def clean_positive_int(name: str, raw: str, default: int) -> int:
-    text = raw.strip()
-    if not text:
-        return default
-    if not text.isdigit() or int(text) < 1:
-        raise InputError(name, f"'{text}' is not a positive whole number")
-    return int(text)
-
-
-def clean_choice(name: str, raw: str, choices: tuple[_Choice, ...]) -> _Choice:
-    word = raw.strip().lower() or choices[0]
-    for choice in choices:
-        if word == choice:
-            return choice
-    raise InputError(name, f"'{raw.strip()}' is not one of: {', '.join(choices)}")
-
-
-def clean_region(raw: str, input_name: str = "region") -> str | None:
-    region = raw.strip()
-    if region and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,40}", region):
-        raise InputError(input_name, f"'{region}' is not a region code such as us-west")
-    return region or None
-
-
-def clean_dockerfile(raw: str, input_name: str = "dockerfile") -> str:
-    text = raw.strip().replace("\\", "/")
-    path = PurePosixPath(text)
-    if path.is_absolute() or ".." in path.parts:
-        raise InputError(
-            input_name, f"'{text}' must be a path inside the build context, relative to it"
-        )
-    cleaned = path.as_posix()
-    if cleaned in ("", "."):
-        raise InputError(input_name, "is empty; give the Dockerfile's path, e.g. Dockerfile")
-    return cleaned
-
-
-def clean_context(raw: str, workspace: Path, input_name: str = "context") -> Path:
-    text = raw.strip() or "."
-    return _folder_in_workspace(workspace / text, text, workspace, input_name)
-
-
-def _folder_in_workspace(path: Path, shown: str, workspace: Path, input_name: str) -> Path:
-    candidate = path.resolve()
-    root = workspace.resolve()
-    if candidate != root and root not in candidate.parents:
-        raise InputError(
-            input_name, f"'{shown}' is outside the workspace {root}; use a folder inside it"
-        )
-    if not candidate.exists():
-        raise InputError(input_name, f"folder '{shown}' does not exist in the workspace ({root})")
-    if not candidate.is_dir():
-        raise InputError(input_name, f"'{shown}' is not a folder")
-    return candidate
-
-
-def _target_from_project(
+def target_from_folder(
     name: str,
     folder: Path,
     workspace: Path,
     dockerfile_input: str,
     region_input: str | None,
     input_name: str,
+    deploy: DeployInputs,
+    *,
+    region_source: str = "region",
+    context_source: str = "context",
 ) -> Target:
     """Applies `pcc-deploy.toml` from `folder` (as `pcc deploy` run there would); inputs win.
 
     A bad value names the input it came from: the explicit input, else the project file."""
     project: ProjectFile | None = load_project_file(folder)
     context_dir = folder
-    dockerfile = clean_dockerfile(dockerfile_input, input_name) if dockerfile_input.strip() else ""
+    sources = {"context": context_source, "dockerfile": input_name, "region": region_source}
+    dockerfile = (
+        clean.clean_dockerfile(dockerfile_input, input_name) if dockerfile_input.strip() else ""
+    )
     region = region_input
     patterns: tuple[str, ...] = ()
     if project is not None:
-        shown = f"{project.path.relative_to(workspace.resolve()).as_posix()}"
-        context_dir = _folder_in_workspace(
-            folder / project.context_dir,
-            f"{shown}: build.context_dir = {project.context_dir}",
-            workspace,
-            PROJECT_FILE_NAME,
-        )
+        shown = project.path.relative_to(workspace.resolve()).as_posix()
+        if project.context_dir != ".":
+            context_dir = clean.folder_in_workspace(
+                folder / project.context_dir,
+                f"{shown}: build.context_dir = {project.context_dir}",
+                workspace,
+                PROJECT_FILE_NAME,
+                is_file=True,
+            )
+            sources["context"] = f"{shown} [build] context_dir"
         if not dockerfile and project.dockerfile:
-            dockerfile = clean_dockerfile(project.dockerfile, PROJECT_FILE_NAME)
+            dockerfile = clean.clean_dockerfile(project.dockerfile, PROJECT_FILE_NAME, is_file=True)
+            sources["dockerfile"] = f"{shown} [build] dockerfile"
         if not region and project.region:
-            region = clean_region(project.region, PROJECT_FILE_NAME)
+            region = clean.clean_region(project.region, PROJECT_FILE_NAME, is_file=True)
+            sources["region"] = f"{shown} region"
         patterns = project.exclude_patterns
+    if not dockerfile:
+        sources["dockerfile"] = "default"
+    if not region:
+        sources["region"] = "the organization's default region"
     return Target(
         name=name,
         context_dir=context_dir,
@@ -236,125 +287,9 @@ def _target_from_project(
         extra_patterns=patterns,
         project_file=None if project is None else project.path,
         origin=folder,
+        sources=sources,
+        deploy=deploy.resolve(project, input_name if input_name == "services" else None),
     )
-
-
-_SERVICE_KEYS = frozenset({"context", "dockerfile", "region"})
-
-
-def _load_unique_yaml(text: str) -> object:
-    """`yaml.safe_load`, except that a name given twice is an error instead of the last one
-    silently winning (two services with one name would build only one of them)."""
-    import yaml  # only multi-service runs pay for it
-
-    class UniqueKeys(yaml.SafeLoader):
-        pass
-
-    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[object, object]:
-        seen: set[object] = set()
-        for key_node, _ in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool):
-                continue  # construct_mapping reports what is wrong with it
-            if key in seen:
-                raise InputError(
-                    "services",
-                    f"'{key}' is given twice (line {key_node.start_mark.line + 1}); "
-                    "names must be unique",
-                )
-            seen.add(key)
-        return dict(loader.construct_mapping(node, deep=True))
-
-    UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
-    try:
-        return yaml.load(text, Loader=UniqueKeys)  # a SafeLoader: no arbitrary objects
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(
-            "services",
-            f"is not valid YAML{where}; expected lines such as `name: {{context: folder}}`",
-        ) from None
-
-
-def _services_text(raw: str, workspace: Path) -> str:
-    """The YAML itself, or the text of the manifest file that a single-line value names."""
-    text = raw.strip()
-    if "\n" in text or ": " in text or text.endswith(":") or text.startswith("{"):
-        return text
-    manifest = (workspace / text).resolve()
-    root = workspace.resolve()
-    if root not in manifest.parents or not manifest.is_file():
-        raise InputError(
-            "services",
-            f"'{text}' is neither YAML (name: {{context: folder}}) nor a manifest file "
-            "in the workspace",
-        )
-    try:
-        return manifest.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError("services", f"cannot read manifest '{text}': {exc}") from None
-
-
-def _service_specs(data: object) -> dict[object, object]:
-    if (
-        isinstance(data, dict)
-        and set(data) == {"services"}
-        and isinstance(data["services"], dict)
-        and not set(data["services"]) <= _SERVICE_KEYS
-    ):
-        data = data["services"]  # a manifest may wrap the mapping in `services:`
-    if not isinstance(data, dict) or not data:
-        raise InputError(
-            "services", "must be a mapping of service name to {context, dockerfile, region}"
-        )
-    return data
-
-
-def _service_target(
-    name: object, spec: object, workspace: Path, region: str | None
-) -> Target:
-    if not isinstance(name, str) or not _SERVICE_NAME.match(name):
-        raise InputError(
-            "services",
-            f"'{name}' is not a valid service name (letters, digits, '.', '_', '-'; "
-            "at most 63 characters)",
-        )
-    if spec is None:
-        spec = {}
-    if isinstance(spec, str):
-        spec = {"context": spec}
-    if not isinstance(spec, dict) or set(spec) - _SERVICE_KEYS:
-        raise InputError(
-            "services", f"service '{name}' takes only context, dockerfile and region"
-        )
-    values: dict[str, str] = {}
-    for key, value in spec.items():
-        if isinstance(value, dict | list):
-            raise InputError("services", f"service '{name}': {key} must be a single value")
-        if value is not None:
-            values[str(key)] = str(value)
-    try:
-        folder = clean_context(values.get("context", name), workspace, "services")
-        own_region = clean_region(values.get("region", ""), "services")
-        return _target_from_project(
-            name, folder, workspace, values.get("dockerfile", ""), own_region or region,
-            "services",
-        )
-    except InputError as exc:
-        if exc.input_name != "services":
-            raise
-        detail = str(exc).removeprefix("Input 'services': ")
-        raise InputError("services", f"service '{name}': {detail}") from None
-
-
-def clean_services(raw: str, workspace: Path, region: str | None) -> tuple[Target, ...]:
-    """`services` is YAML (name -> context, dockerfile, region) or a manifest path holding it.
-
-    A service without `context` uses the folder named like it; a service's `region` wins
-    over the `region` input, which wins over its `pcc-deploy.toml`."""
-    specs = _service_specs(_load_unique_yaml(_services_text(raw, workspace)))
-    return tuple(_service_target(name, spec, workspace, region) for name, spec in specs.items())
 
 
 def build_settings(inputs: Mapping[str, str], workspace: Path) -> Settings:
@@ -364,31 +299,65 @@ def build_settings(inputs: Mapping[str, str], workspace: Path) -> Settings:
         return inputs.get(name, "")
 
     workspace = workspace.resolve()
-    api_key = clean_api_key(get("api-key"))
-    api_url = clean_api_url(get("api-url"))
-    region = clean_region(get("region"))
+    api_key = clean.clean_api_key(get("api-key"))
+    api_url = clean.clean_api_url(get("api-url"))
+    region = clean.clean_region(get("region"))
+    deploy = DeployInputs.clean(inputs)
     services = get("services").strip()
+    plan_only = clean.clean_bool("plan-only", get("plan-only"))
+    force = clean.clean_bool("force", get("force"))
+    warnings: list[str] = []
     if services:
-        targets = clean_services(services, workspace, region)
+        from .services import clean_services
+
+        for ignored in ("context", "dockerfile", "agent-name"):
+            if get(ignored).strip():
+                warnings.append(
+                    f"{ignored} is ignored because services is set; give each service its "
+                    f"own in services (e.g. `name: {{{ignored.replace('-name', '')}: ...}}`)"
+                )
+        targets = clean_services(services, workspace, region, inputs)
     else:
-        folder = clean_context(get("context"), workspace)
+        folder = clean.clean_context(get("context"), workspace)
         targets = (
-            _target_from_project("", folder, workspace, get("dockerfile"), region, "dockerfile"),
+            target_from_folder(
+                "", folder, workspace, get("dockerfile"), region, "dockerfile", deploy
+            ),
         )
+    if deploy.secrets and not any(t.deploy is not None for t in targets):
+        raise InputError(
+            "secrets", "is set but nothing is deployed; set agent-name (or deploy: true)"
+        )
+    if plan_only and force:
+        warnings.append("force is ignored with plan-only: a plan always looks for existing builds")
+        force = False
+    cache = get("hash-cache").strip()
     return Settings(
         api_key=api_key,
         api_url=api_url,
         workspace=workspace,
         targets=targets,
         multi_service=bool(services),
-        force=clean_bool("force", get("force")),
-        build_timeout=clean_positive_seconds("build-timeout", get("build-timeout"), 1800.0),
-        poll_interval=clean_positive_seconds("poll-interval", get("poll-interval"), 5.0),
-        compression=clean_choice("compression", get("compression"), ("cli", "fast")),
-        files=clean_choice("files", get("files"), ("all", "tracked")),
-        ignore_rules=clean_choice("ignore-rules", get("ignore-rules"), ("cli", "docker")),
-        include_git=clean_bool("include-git", get("include-git")),
-        secret_files=clean_choice("secret-files", get("secret-files"), ("warn", "exclude", "fail")),
-        plan_only=clean_bool("plan-only", get("plan-only")),
-        max_parallel=clean_positive_int("max-parallel", get("max-parallel"), 4),
+        force=force,
+        build_timeout=clean.clean_positive_seconds("build-timeout", get("build-timeout"), 1800.0),
+        poll_interval=clean.clean_positive_seconds("poll-interval", get("poll-interval"), 5.0),
+        compression=clean.clean_choice("compression", get("compression"), COMPRESSIONS),
+        files=clean.clean_choice("files", get("files"), FILES_MODES),
+        ignore_rules=clean.clean_choice("ignore-rules", get("ignore-rules"), IGNORE_RULES),
+        include_git=clean.clean_bool("include-git", get("include-git")),
+        secret_files=clean.clean_choice("secret-files", get("secret-files"), SECRET_FILES),
+        plan_only=plan_only,
+        max_parallel=clean.clean_positive_int("max-parallel", get("max-parallel"), 4),
+        retry_budget=clean.clean_positive_seconds(
+            "retry-budget", get("retry-budget"), float(BY_NAME["retry-budget"].default)
+        ),
+        hash_cache=clean_hash_cache(cache, workspace) if cache else None,
+        warnings=tuple(warnings),
     )
+
+
+def clean_hash_cache(raw: str, workspace: Path) -> Path:
+    """A folder relative to the workspace (or absolute, for the CLI's user cache); created
+    on first use."""
+    path = Path(raw).expanduser()
+    return (path if path.is_absolute() else workspace / path).resolve()

@@ -21,7 +21,7 @@ import trustme
 PROBE = """
 import sys
 sys.path.insert(0, "/app/src")
-from pipecat_build.http_transport import HttpClient, Timeouts, TransportError
+from pipecat_build.api.transport import HttpClient, Timeouts, TransportError
 try:
     with HttpClient() as client:
         answer = client.request("GET", sys.argv[1], timeout=Timeouts(connect=5, total=10))

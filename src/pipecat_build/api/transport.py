@@ -168,7 +168,7 @@ class HttpClient:
 
     def request(
         self,
-        method: Literal["GET", "POST"],
+        method: Literal["GET", "POST", "PUT"],
         url: str,
         *,
         headers: Mapping[str, str] | None = None,
@@ -178,14 +178,16 @@ class HttpClient:
     ) -> HttpResponse:
         """One exchange with a small body (JSON) or none."""
         lines = _header_lines(headers)
-        if method == "POST":
+        if method != "GET":
             lines.append(_JSON_TYPE)
         handle = self._handle(url + ("?" + urlencode(params) if params else ""), timeout, lines)
-        if method == "POST":
+        if method != "GET":
             # libcurl silently sends a request again when a reused connection closes before any
             # answer; for a POST (a build's creation) that could act twice, so use a new one.
             handle.setopt(pycurl.FRESH_CONNECT, 1)
             handle.setopt(pycurl.POSTFIELDS, b"" if json is None else _json_bytes(json))
+            if method == "PUT":
+                handle.setopt(pycurl.CUSTOMREQUEST, "PUT")
         else:
             handle.setopt(pycurl.HTTPGET, 1)
         return self._perform(handle)

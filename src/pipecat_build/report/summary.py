@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .build_flow import Outcome
-from .units import human_bytes, human_seconds
+from ..outcome import Outcome
+from ..redact import printable
+from ..units import human_bytes, human_seconds
 
 _ICONS = {
     "success": "✅",
@@ -15,41 +16,38 @@ _ICONS = {
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return printable(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _code(text: str) -> str:
     return f"`{text}`" if text else "-"
 
 
-def _size(value: object) -> str:
-    try:
-        return human_bytes(int(str(value)))
-    except ValueError:
-        return "-"
+def _size(value: int | None) -> str:
+    return "-" if value is None else human_bytes(value)
 
 
-def _duration(value: object) -> str:
-    try:
-        return human_seconds(float(str(value)))
-    except ValueError:
-        return "-"
+def _duration(value: float | None) -> str:
+    return "-" if value is None else human_seconds(value)
 
 
 def single_summary(outcome: Outcome) -> str:
     build = outcome.build
     icon = _ICONS.get(outcome.status, "❌")
-    logs = str(build.get("logsUrl") or "")
+    logs = build.logs_url if build else ""
     rows = [
         ("Status", f"{icon} {outcome.status}"),
         ("Image URI", _code(outcome.image_uri)),
-        ("Build id", _code(str(build.get("id") or ""))),
+        ("Build id", _code(outcome.build_id)),
         ("Context hash", _code(outcome.context_hash)),
         ("Cached", "yes" if outcome.cached else "no"),
         ("Region", outcome.region or "-"),
-        ("Context size", _size(build.get("contextSizeBytes") or outcome.archive_bytes)),
-        ("Image size", _size(build.get("imageSizeBytes", ""))),
-        ("Build duration", _duration(build.get("buildDurationSeconds", ""))),
+        (
+            "Context size",
+            _size((build.context_size_bytes if build else None) or outcome.archive_bytes or None),
+        ),
+        ("Image size", _size(build.image_size_bytes if build else None)),
+        ("Build duration", _duration(build.duration_seconds if build else None)),
         ("Logs", f"[open]({logs})" if logs else "-"),
     ]
     lines = [
@@ -62,6 +60,8 @@ def single_summary(outcome: Outcome) -> str:
     lines += [f"| {name} | {_cell(value)} |" for name, value in rows]
     if outcome.error:
         lines += ["", f"> **Error:** {_cell(outcome.error)}"]
+    if outcome.deploy is not None:
+        lines += ["", deploy_section(outcome)]
     if outcome.context_report:
         lines += ["", outcome.context_report]
     return "\n".join(lines) + "\n"
@@ -80,6 +80,8 @@ def _table(title: str, header: list[str], rows: list[list[str]], outcomes: list[
 
 def services_summary(outcomes: list[Outcome]) -> str:
     header = ["Service", "Status", "Image URI", "Context hash", "Region", "Cached", "Duration"]
+    if any(o.deploy is not None for o in outcomes):
+        header += ["Agent", "Deployment"]
     rows = [
         [
             _cell(o.target.name),
@@ -88,11 +90,42 @@ def services_summary(outcomes: list[Outcome]) -> str:
             _code(o.context_hash),
             _cell(o.region or "-"),
             "yes" if o.cached else "no",
-            _duration(o.build.get("buildDurationSeconds", "")),
+            _duration(o.build.duration_seconds if o.build else None),
         ]
+        + (_deploy_cells(o) if len(header) > 7 else [])
         for o in outcomes
     ]
     return _table("Pipecat Cloud builds", header, rows, outcomes)
+
+
+_DEPLOY_ICONS = {"ready": "✅", "unchanged": "✅", "not-waited": "🚀", "failed": "❌"}
+
+
+def _deploy_cells(outcome: Outcome) -> list[str]:
+    deploy = outcome.deploy
+    if deploy is None:
+        return ["-", "-"]
+    icon = _DEPLOY_ICONS.get(deploy.status, "⏱️" if "timed" in deploy.status else "❌")
+    return [_code(deploy.agent), f"{icon} {deploy.status or 'not started'}"]
+
+
+def deploy_section(outcome: Outcome) -> str:
+    """The deployment of one target, under its build table."""
+    deploy = outcome.deploy
+    assert deploy is not None
+    icon, status = _deploy_cells(outcome)[1].split(" ", 1)
+    rows = [
+        ("Agent", _code(deploy.agent)),
+        ("Status", f"{icon} {status}"),
+        ("Deployment id", _code(deploy.deployment_id)),
+        ("Secrets set", ", ".join(_code(k) for k in deploy.secret_keys) or "-"),
+        ("Phases", " → ".join(deploy.phases) or "-"),
+    ]
+    lines = ["#### Deployment", "", "| | |", "|---|---|"]
+    lines += [f"| {name} | {_cell(value)} |" for name, value in rows]
+    if deploy.error:
+        lines += ["", f"> **Deploy error:** {_cell(deploy.error)}"]
+    return "\n".join(lines)
 
 
 def plan_summary(outcomes: list[Outcome]) -> str:

@@ -7,13 +7,13 @@ size and no Python runs per chunk.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .api_client import UploadTicket, retry_after_seconds
-from .errors import ActionError
-from .http_transport import (
+from ..errors import ActionError
+from ..models import UploadTicket
+from ..retry_policy import is_retryable_status, retry_after_seconds
+from .transport import (
     TLS_HINT,
     FileField,
     HttpClient,
@@ -21,7 +21,6 @@ from .http_transport import (
     Timeouts,
     TransportError,
 )
-from .units import human_bytes, human_seconds
 
 # Any size uploads; a transfer that moves no byte for two minutes is dead.
 UPLOAD_TIMEOUT = Timeouts(connect=10.0, idle=120)
@@ -57,39 +56,6 @@ def parse_storage_error(status: int, body: bytes) -> str:
     return f"storage refused the upload (HTTP {status}{', ' + code if code else ''}): {message}"
 
 
-class ProgressMeter:
-    """Turns byte counts into a line every few seconds: percent, rate and time left."""
-
-    def __init__(
-        self,
-        total: int,
-        emit: Callable[[str], None],
-        every: float = 3.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._total = max(total, 1)
-        self._emit = emit
-        self._every = every
-        self._clock = clock
-        self._start = clock()
-        self._last = self._start
-
-    def update(self, done: int, total: int | None = None) -> None:
-        """Intermediate lines only: the caller prints the closing line once it is done."""
-        if total:
-            self._total = total
-        now = self._clock()
-        if now - self._last < self._every or done >= self._total:
-            return
-        self._last = now
-        rate = done / max(now - self._start, 1e-6)
-        left = (self._total - done) / rate if rate > 0 else 0.0
-        self._emit(
-            f"uploaded {done / self._total:5.1%}  {human_bytes(done)} of {human_bytes(self._total)}"
-            f"  {human_bytes(rate)}/s  about {human_seconds(left)} left"
-        )
-
-
 def upload_archive(
     session: HttpClient,
     ticket: UploadTicket,
@@ -123,7 +89,7 @@ def upload_archive(
         )
     message = parse_storage_error(response.status, response.content)
     expired = "expired" in message.lower()
-    retryable = response.status >= 500 or response.status in (408, 429) or expired
+    retryable = is_retryable_status(response.status) or response.status == 408 or expired
     retry_after = retry_after_seconds(response.header("Retry-After") or None)
     raise StorageError(message, retryable=retryable, expired=expired, retry_after=retry_after)
 

@@ -12,6 +12,8 @@ import threading
 from collections.abc import Iterator
 from typing import Protocol, TextIO
 
+from ..redact import Redactor
+
 
 class Reporter(Protocol):
     def mask(self, secret: str) -> None: ...
@@ -32,19 +34,20 @@ class Reporter(Protocol):
 class ConsoleReporter:
     """Human-readable progress for other CI systems; outputs are collected, not printed."""
 
-    def __init__(self, stream: TextIO | None = None, *, verbose: bool = False) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        verbose: bool = False,
+        redactor: Redactor | None = None,
+    ) -> None:
         self._stream = stream or sys.stderr
         self._verbose = verbose
-        self._secrets: list[str] = []
+        self.masked = redactor or Redactor()
         self._lock = threading.Lock()
         self.outputs: dict[str, str] = {}
         self.summaries: list[str] = []
         self.errors: list[str] = []  # masked, for the CLI's JSON result
-
-    def masked(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
 
     def _write(self, text: str) -> None:
         text = self.masked(text)
@@ -53,8 +56,7 @@ class ConsoleReporter:
             self._stream.flush()
 
     def mask(self, secret: str) -> None:
-        if secret:
-            self._secrets.append(secret)
+        self.masked.add(secret)
 
     def line(self, text: str) -> None:
         self._write(text)
@@ -81,7 +83,7 @@ class ConsoleReporter:
 
     def set_output(self, name: str, value: str) -> None:
         with self._lock:
-            self.outputs[name] = value
+            self.outputs[name] = self.masked(value)
 
     def add_summary(self, markdown: str) -> None:
         self.summaries.append(markdown)

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 
 import github_action_utils as gha
 
+from ..redact import Redactor, printable
+
 
 def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
-
-MIN_REDACTED = 8  # shorter masked values are left to the runner: replacing them would garble
 
 
 class GitHubReporter:
@@ -27,27 +27,18 @@ class GitHubReporter:
     GITHUB_OUTPUT heredoc records; a lock keeps concurrent builds' lines whole (re-entrant,
     so the cancellation handler can still write after interrupting a write)."""
 
-    def __init__(self) -> None:
+    def __init__(self, redactor: Redactor | None = None) -> None:
         self._lock = threading.RLock()
         self._in_group = False
-        self._secrets: list[str] = []
-
-    def _clean(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        self._clean = redactor or Redactor()
 
     def mask(self, secret: str) -> None:
-        for part in secret.splitlines():
-            if part.strip():
-                with self._lock:
-                    # The canonical `::add-mask::V` form (github-action-utils writes
-                    # `::add-mask ::V`, which the runner also reads): log scanners and
-                    # other tools recognise this spelling as the mask command.
-                    gha.echo("::add-mask::" + _escape_data(part))
-                    if len(part.strip()) >= MIN_REDACTED:
-                        self._secrets.append(part.strip())
-                        self._secrets.sort(key=len, reverse=True)
+        for part in self._clean.add(secret):
+            with self._lock:
+                # The canonical `::add-mask::V` form (github-action-utils writes
+                # `::add-mask ::V`, which the runner also reads): log scanners and
+                # other tools recognise this spelling as the mask command.
+                gha.echo("::add-mask::" + _escape_data(printable(part)))
 
     def line(self, text: str) -> None:
         text = self._clean(text)

@@ -1,0 +1,254 @@
+"""Typed answers of the Pipecat Cloud API, parsed once in the API client; nothing else reads
+raw API dicts."""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+def parse_time(value: object) -> float | None:
+    """ISO-8601 (with `Z`) to epoch seconds; None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _float(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+class BuildStatus(enum.Enum):
+    PENDING = "pending"
+    BUILDING = "building"
+    SUCCESS = "success"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def of(cls, value: object) -> BuildStatus:
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.UNKNOWN
+
+    @property
+    def running(self) -> bool:
+        return self in (BuildStatus.PENDING, BuildStatus.BUILDING)
+
+    @property
+    def terminal(self) -> bool:
+        return self in (BuildStatus.SUCCESS, BuildStatus.FAILED, BuildStatus.TIMEOUT)
+
+
+@dataclass(frozen=True)
+class Build:
+    id: str
+    status: BuildStatus
+    context_hash: str = ""
+    region: str = ""
+    dockerfile: str = "Dockerfile"
+    image_uri: str = ""
+    context_size_bytes: int | None = None
+    image_size_bytes: int | None = None
+    duration_seconds: float | None = None
+    logs_url: str = ""
+    error_message: str = ""
+    created_at: float = 0.0
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> Build:
+        return cls(
+            id=str(raw.get("id") or ""),
+            status=BuildStatus.of(raw.get("status")),
+            context_hash=_str(raw.get("contextHash")),
+            region=_str(raw.get("region")),
+            dockerfile=_str(raw.get("dockerfilePath")) or "Dockerfile",
+            image_uri=_str(raw.get("imageUri")),
+            context_size_bytes=_int(raw.get("contextSizeBytes")),
+            image_size_bytes=_int(raw.get("imageSizeBytes")),
+            duration_seconds=_float(raw.get("buildDurationSeconds")),
+            logs_url=_str(raw.get("logsUrl")),
+            error_message=_str(raw.get("errorMessage")),
+            created_at=parse_time(raw.get("createdAt")) or 0.0,
+        )
+
+    def same_recipe(self, context_hash: str, region: str, dockerfile: str) -> bool:
+        """The list filter for dockerfilePath is undocumented, so every field is checked."""
+        return (
+            self.context_hash == context_hash
+            and (self.region or region) == region
+            and self.dockerfile == dockerfile
+        )
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    upload_id: str
+    url: str
+    fields: list[tuple[str, str]]  # in the order the API gave them
+    expires_at: float  # epoch seconds
+    received_at: float = field(default_factory=time.time)  # with expires_at: its lifetime
+
+    def seconds_left(self) -> float:
+        return self.expires_at - time.time()
+
+    @property
+    def lifetime(self) -> float:
+        return max(0.0, self.expires_at - self.received_at)
+
+
+@dataclass(frozen=True)
+class CreateAnswer:
+    build: Build
+    cached: bool
+
+
+CRASH_REASONS = frozenset(
+    {"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "OOMKilled", "Error"}
+)
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One revision of an agent (`RevisionInfo`): its phase and its code's health."""
+
+    deployment_id: str = ""
+    phase: str = ""
+    ready_replicas: int | None = None
+    health_state: str = ""
+    health_reason: str = ""
+    restart_count: int | None = None
+    last_exit_code: int | None = None
+    termination_reason: str = ""
+    message: str = ""  # the container's last output, often a traceback
+    infrastructure_issue: bool = False
+
+    @classmethod
+    def parse(cls, raw: object) -> Revision | None:
+        if not isinstance(raw, Mapping):
+            return None
+        health = raw.get("health")
+        health = health if isinstance(health, Mapping) else {}
+        return cls(
+            deployment_id=_str(raw.get("deploymentID")),
+            phase=_str(raw.get("phase")),
+            ready_replicas=_int(raw.get("readyReplicas")),
+            health_state=_str(health.get("state")),
+            health_reason=_str(health.get("reason")),
+            restart_count=_int(health.get("restartCount")),
+            last_exit_code=_int(health.get("lastExitCode")),
+            termination_reason=_str(health.get("lastTerminationReason")),
+            message=_str(health.get("message")),
+            infrastructure_issue=raw.get("hasInfrastructureIssue") is True,
+        )
+
+    def crash(self) -> str:
+        """Why this revision cannot serve, or "" while it may still come up."""
+        if self.phase == "Failed":
+            return self.health_reason or self.termination_reason or "the revision failed"
+        if self.health_reason in CRASH_REASONS:
+            return self.health_reason
+        if self.last_exit_code not in (None, 0):
+            reason = self.termination_reason or self.health_reason or "the agent exited"
+            return f"{reason} (exit code {self.last_exit_code})"
+        return ""
+
+
+@dataclass(frozen=True)
+class Agent:
+    """`ServiceDetailsResponse`, plus the fields both official clients read beyond the spec
+    (`errors[]`, `warning`)."""
+
+    name: str
+    region: str = ""
+    ready: bool = False
+    available: bool = False
+    desired_deployment: str = ""
+    reconciled_deployment: str = ""
+    current: Revision | None = None
+    previous: Revision | None = None
+    errors: tuple[str, ...] = ()
+    warning: str = ""
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> Agent:
+        errors = raw.get("errors")
+        messages = tuple(
+            ": ".join(str(e.get(k)) for k in ("code", "message") if e.get(k))
+            if isinstance(e, Mapping) else str(e)
+            for e in (errors if isinstance(errors, list) else [])
+        )
+        return cls(
+            name=_str(raw.get("name")),
+            region=_str(raw.get("region")),
+            ready=raw.get("ready") is True,
+            available=raw.get("available") is True,
+            desired_deployment=_str(raw.get("desiredDeploymentId"))
+            or _str(raw.get("activeDeploymentId")),
+            reconciled_deployment=_str(raw.get("reconciledDeploymentId")),
+            current=Revision.parse(raw.get("currentRevision")),
+            previous=Revision.parse(raw.get("previousRevision")),
+            errors=messages,
+            warning=_str(raw.get("warning")),
+        )
+
+    def serves(self, deployment_id: str) -> bool:
+        """Ready means the new deployment is the one serving, not merely that some revision
+        is: during a rolling update the old one reports ready and available."""
+        return (
+            bool(deployment_id)
+            and self.desired_deployment == deployment_id
+            and self.reconciled_deployment == deployment_id
+            and self.ready
+            and self.available
+        )
+
+    def revision_of(self, deployment_id: str) -> Revision | None:
+        for revision in (self.current, self.previous):
+            if revision is not None and revision.deployment_id == deployment_id:
+                return revision
+        return None
+
+
+@dataclass(frozen=True)
+class SecretSet:
+    name: str
+    status: str = ""  # pending, ready, failed
+    region: str = ""
+    keys: tuple[str, ...] = ()
+    error_message: str = ""
+
+    @classmethod
+    def parse(cls, name: str, raw: Mapping[str, Any]) -> SecretSet:
+        secrets = raw.get("secrets")
+        keys = tuple(
+            str(s.get("fieldName"))
+            for s in (secrets if isinstance(secrets, list) else [])
+            if isinstance(s, Mapping) and s.get("fieldName")
+        )
+        return cls(
+            name=name,
+            status=_str(raw.get("status")),
+            region=_str(raw.get("region")),
+            keys=keys,
+            error_message=_str(raw.get("errorMessage")),
+        )
