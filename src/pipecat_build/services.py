@@ -176,5 +176,6 @@ def clean_services(
     text, source = _services_text(raw, workspace)
     specs = _service_specs(_load_unique_yaml(text, source), source)
     return tuple(
-        _service_target(name, spec, workspace, region, step or {}, source) for name, spec in specs.items()
+        _service_target(name, spec, workspace, region, step or {}, source)
+        for name, spec in specs.items()
     )

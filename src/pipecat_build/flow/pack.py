@@ -1,5 +1,6 @@
-"""Step 1: choose the files, explain the choice in the log, and write the archive to a scratch
-file outside the workspace (the context hash comes with it)."""
+"""Step 1: choose the files, explain the choice in the log, and learn the context hash: from a
+hash cache that remembers this exact tar stream (no compression), or by writing the archive
+to a scratch file outside the workspace."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..archive.hash_cache import HashCache
 from ..archive.members import ArchiveResult
+from ..archive.select import Selection
 from ..errors import InputError
 from ..redact import printable
 from ..settings import Target
@@ -19,9 +22,17 @@ _SKIP = {".git", "node_modules", ".venv", "venv", "__pycache__"}
 
 @dataclass
 class Packed:
-    path: Path
-    archive: ArchiveResult
+    """A context's identity, and its archive once one was written (a remembered hash needs
+    none until an upload does)."""
+
     report: str  # Markdown explaining what went into the context
+    context_hash: str
+    archive_bytes: int
+    file_count: int
+    path: Path | None = None
+    archive: ArchiveResult | None = None
+    selection: Selection | None = None
+    cache: HashCache | None = None
 
 
 def _dockerfiles_below(root: Path, depth: int = 3, limit: int = 5) -> list[str]:
@@ -69,9 +80,8 @@ def check_dockerfile(target: Target, workspace: Path) -> None:
     )
 
 
-def pack(tools: Tools, target: Target) -> Packed:
+def _select(tools: Tools, target: Target) -> Selection:
     from ..archive.select import SelectionOptions, select_context
-    from ..archive.tar_stream import write_archive
 
     settings, out = tools.settings, tools.out
     check_dockerfile(target, settings.workspace)
@@ -86,8 +96,8 @@ def pack(tools: Tools, target: Target) -> Packed:
         secret_files=settings.secret_files,
         extra_patterns=target.extra_patterns,
         tracked_only=tracked,
+        excluded_folders=(settings.hash_cache,) if settings.hash_cache else (),
     )
-    started = time.monotonic()
     selection = select_context(target.context_dir, target.dockerfile, options)
     workspace_relative = target.context_dir.relative_to(settings.workspace)
     for warning in selection.warnings:
@@ -98,20 +108,75 @@ def pack(tools: Tools, target: Target) -> Packed:
         out.notice(notice)
     for line in selection.report.log_lines():
         out.line(line)
+    return selection
 
+
+def pack(tools: Tools, target: Target) -> Packed:
+    """The context's hash, cheaply when a hash cache remembers this exact tar stream (then
+    nothing is compressed yet: `ensure_archive` does it only if an upload is needed)."""
+    settings, out = tools.settings, tools.out
+    started = time.monotonic()
+    selection = _select(tools, target)
+    cache = HashCache(settings.hash_cache) if settings.hash_cache else None
+    if cache is not None:
+        from ..archive.stream_digest import digest_stream
+
+        digest = digest_stream(selection.members, settings.compression, cancel=tools.run.cancel)
+        remembered = cache.recall(digest.key)
+        if remembered is not None:
+            out.line(
+                f"recognised {digest.file_count} files, {human_bytes(digest.content_bytes)} in "
+                f"{human_seconds(time.monotonic() - started)} without compressing; remembered "
+                f"context hash {remembered.context_hash}"
+            )
+            return Packed(
+                selection.report.markdown(),
+                remembered.context_hash,
+                remembered.archive_bytes,
+                digest.file_count,
+                selection=selection,
+                cache=cache,
+            )
+    packed = Packed(selection.report.markdown(), "", 0, 0, selection=selection, cache=cache)
+    return ensure_archive(tools, packed, started)
+
+
+def ensure_archive(tools: Tools, packed: Packed, started: float | None = None) -> Packed:
+    """Writes the archive if it is not on disk yet; checks a remembered hash against the real
+    one (a wrong hash is corrected, with a warning) and remembers the result."""
+    from ..archive.tar_stream import write_archive
+
+    if packed.path is not None:
+        return packed
+    settings, out = tools.settings, tools.out
+    started = time.monotonic() if started is None else started
+    assert packed.selection is not None
     path = tools.run.new_scratch_file()
     try:
         with path.open("wb") as fh:
             archive = write_archive(
-                selection.members, fh, settings.compression, cancel=tools.run.cancel
+                packed.selection.members, fh, settings.compression, cancel=tools.run.cancel
             )
     except BaseException:
         tools.run.discard(path)
         raise
-    elapsed = time.monotonic() - started
     out.line(
         f"packed {archive.file_count} files, {human_bytes(archive.content_bytes)} -> "
         f"{human_bytes(archive.archive_bytes)} ({settings.compression} compression) "
-        f"in {human_seconds(elapsed)}; context hash {archive.context_hash}"
+        f"in {human_seconds(time.monotonic() - started)}; context hash {archive.context_hash}"
     )
-    return Packed(path, archive, selection.report.markdown())
+    if packed.context_hash and packed.context_hash != archive.context_hash:
+        out.warning(
+            f"hash-cache remembered context hash {packed.context_hash}, but the archive's is "
+            f"{archive.context_hash}; using the real one and correcting the cache"
+        )
+    packed.path, packed.archive = path, archive
+    packed.context_hash, packed.archive_bytes = archive.context_hash, archive.archive_bytes
+    packed.file_count = archive.file_count
+    if packed.cache is not None:
+        problem = packed.cache.remember(
+            archive.stream_key, archive.context_hash, archive.archive_bytes
+        )
+        if problem:
+            out.warning(problem)
+    return packed

@@ -8,7 +8,7 @@ from ..outcome import Outcome
 from ..settings import Target
 from .create import create, spread_then_look
 from .follow import BuildTimedOut, Follower
-from .pack import Packed, pack
+from .pack import Packed, ensure_archive, pack
 from .reuse import RegionResolver, find_reusable, find_running_or_done
 from .tools import Tools
 from .upload import upload
@@ -56,39 +56,57 @@ class TargetFlow:
         with out.group("Pack the build context"):
             packed = pack(tools, target)
         try:
-            outcome.context_hash = packed.archive.context_hash
-            outcome.archive_bytes = packed.archive.archive_bytes
-            outcome.file_count = packed.archive.file_count
+            outcome.context_hash = packed.context_hash
+            outcome.archive_bytes = packed.archive_bytes
+            outcome.file_count = packed.file_count
             outcome.context_report = packed.report
             outcome.region = region = self.regions.region_for(target.region)
             out.line(_resolved(tools, target, region))
             self._reuse_or_build(target, outcome, packed, region)
         finally:
-            tools.run.discard(packed.path)
+            if packed.path is not None:
+                tools.run.discard(packed.path)
 
     def _reuse_or_build(
         self, target: Target, outcome: Outcome, packed: Packed, region: str
     ) -> None:
         tools, out, settings = self.tools, self.tools.out, self.tools.settings
-        context_hash, dockerfile = packed.archive.context_hash, target.dockerfile
+        context_hash, dockerfile = packed.context_hash, target.dockerfile
+        running = None
         with out.group("Look for a build to reuse"):
-            hit = (
-                None
-                if settings.force
-                else find_reusable(tools.builds, context_hash, region, dockerfile)
-            )
-            if hit is not None:
-                out.line(f"build {hit.id} already built this context: reusing {hit.image_uri}")
-                self._finish(outcome, hit, cached=True)
-                return
             if settings.force:
                 out.line("force is set: not looking for an earlier build")
             else:
+                hit = find_reusable(tools.builds, context_hash, region, dockerfile)
+                if hit is not None:
+                    out.line(f"build {hit.id} already built this context: reusing {hit.image_uri}")
+                    self._finish(outcome, hit, cached=True)
+                    return
                 out.line(f"no successful build of context {context_hash} in {region} yet")
+                if not settings.plan_only:
+                    running = find_running_or_done(tools.builds, context_hash, region, dockerfile)
         if settings.plan_only:
             outcome.status, outcome.needs_build = "planned", True
             return
+        if running is not None:
+            # Another run (or branch, or `pcc deploy`) is building this very context: follow
+            # it instead of uploading the same bytes first.
+            out.line(
+                f"build {running.id} of this context is already {running.status.value}: "
+                "following it, nothing to upload"
+            )
+            self._started(outcome, running)
+            if running.status.terminal:
+                self._finish(outcome, running, cached=running.status is BuildStatus.SUCCESS)
+                return
+            with out.group(f"Build {running.id}"):
+                build = self.follower.follow(running)
+            self._finish(outcome, build, cached=False)
+            return
         with out.group("Upload the build context"):
+            ensure_archive(tools, packed)
+            outcome.context_hash = context_hash = packed.context_hash
+            outcome.archive_bytes = packed.archive_bytes
             ticket = upload(tools, packed, region)
         with out.group("Start the build"):
             answer = None
@@ -105,10 +123,9 @@ class TargetFlow:
             if answer is None:
                 answer = create(tools, ticket, context_hash, region, dockerfile)
             build = answer.build
-            outcome.build = build
-            tools.run.build_started(build.id)
-            out.line(f"build id: {build.id}")
-            tools.run.discard(packed.path)  # the service has it now; free the disk
+            self._started(outcome, build)
+            if packed.path is not None:
+                tools.run.discard(packed.path)  # the service has it now; free the disk
             if answer.cached:
                 out.line("Pipecat Cloud answered with its cached build of this context")
                 self._finish(outcome, build, cached=True)
@@ -116,6 +133,11 @@ class TargetFlow:
         with out.group(f"Build {build.id}"):
             build = self.follower.follow(build)
         self._finish(outcome, build, cached=False)
+
+    def _started(self, outcome: Outcome, build: Build) -> None:
+        outcome.build = build
+        self.tools.run.build_started(build.id)
+        self.tools.out.line(f"build id: {build.id}")
 
     @staticmethod
     def _finish(outcome: Outcome, build: Build, *, cached: bool) -> None:

@@ -61,7 +61,9 @@ def new_ticket(tools: Tools, region: str) -> UploadTicket:
 
 def upload(tools: Tools, packed: Packed, region: str) -> UploadTicket:
     out = tools.out
-    size = packed.archive.archive_bytes
+    archive = packed.path
+    assert archive is not None, "ensure_archive comes first"
+    size = packed.archive_bytes
     ticket = new_ticket(tools, region)
     started = time.monotonic()
 
@@ -73,7 +75,7 @@ def upload(tools: Tools, packed: Packed, region: str) -> UploadTicket:
             ticket = new_ticket(tools, region)
         meter = ProgressMeter(size, out.line)
         try:
-            upload_archive(tools.storage, ticket, packed.path, on_progress=meter.update)
+            upload_archive(tools.storage, ticket, archive, on_progress=meter.update)
         except StorageError as exc:
             if not exc.retryable:
                 raise
