@@ -15,9 +15,9 @@ import json  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from pipecat_build.api_client import UploadTicket  # noqa: E402
-from pipecat_build.http_sessions import storage_session  # noqa: E402
-from pipecat_build.upload import upload_archive  # noqa: E402
+from pipecat_build.api.storage import upload_archive  # noqa: E402
+from pipecat_build.api.transport import HttpClient  # noqa: E402
+from pipecat_build.models import UploadTicket  # noqa: E402
 
 _IMPORTED = time.perf_counter()
 
@@ -28,7 +28,7 @@ def main() -> None:
         spec["upload_id"], spec["url"], [tuple(f) for f in spec["fields"]], time.time() + 900
     )
     start = time.perf_counter()
-    with storage_session() as session:
+    with HttpClient() as session:
         upload_archive(session, ticket, Path(sys.argv[2]))
     seconds = time.perf_counter() - start
     print(json.dumps({"import_seconds": _IMPORTED - _STARTED, "upload_seconds": seconds}))
