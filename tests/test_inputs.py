@@ -47,3 +47,10 @@ def test_each_front_door_names_inputs_its_own_way() -> None:
     )
     example = "expected lines such as `name: {context: folder}`"
     assert CLI.speak(example) == example
+
+
+def test_the_readme_lists_every_input_with_its_default() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for spec in INPUTS:
+        default = "required" if spec.required else (f"`{spec.default}`" if spec.default else "empty")
+        assert f"| `{spec.name}` | {default} |" in readme, spec.name
