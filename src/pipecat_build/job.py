@@ -24,6 +24,7 @@ from .flow.target import TargetFlow
 from .flow.tools import Tools
 from .inputs import ACTION, Vocabulary
 from .outcome import Outcome
+from .redact import printable
 from .report.reporter import PrefixedReporter, Reporter
 from .retry_policy import budget_policy
 from .run import Run
@@ -81,6 +82,8 @@ def run_job(
             out.mask(value)
         for warning in settings.warnings:
             out.warning(vocabulary.speak(warning))
+        for target in settings.targets:
+            out.debug(resolved_settings(settings, target))
         with sessions() as (api_session, storage_session):
             return action(settings, api_session, storage_session, out, run, vocabulary)
     except InputError as exc:
@@ -96,6 +99,37 @@ def run_job(
             out.debug(traceback.format_exc())
         out.error(f"unexpected error ({type(exc).__name__}): {exc}")
         return 1
+
+
+def resolved_settings(settings: Settings, target: Target) -> str:
+    """What `-v` (RUNNER_DEBUG on GitHub) shows for each target: every resolved setting and
+    where it came from. Secrets appear by key name only, never by value."""
+    sources = target.sources
+    label = f"[{target.label(settings.workspace)}] " if settings.multi_service else ""
+    folder = target.context_dir.relative_to(settings.workspace).as_posix() or "."
+    region = target.region or "(the organization's default, asked at run time)"
+    parts = [
+        f"context {folder} (from {sources.get('context', 'context')})",
+        f"Dockerfile {target.dockerfile} (from {sources.get('dockerfile', 'dockerfile')})",
+        f"region {region} (from {sources.get('region', 'region')})",
+        f"project file {target.project_file or 'none'}",
+        f"extra exclude patterns {list(target.extra_patterns) or 'none'}",
+        f"compression {settings.compression}",
+        f"files {settings.files}",
+        f"ignore-rules {settings.ignore_rules}",
+        f"include-git {str(settings.include_git).lower()}",
+        f"secret-files {settings.secret_files}",
+    ]
+    deploy = target.deploy
+    if deploy is None:
+        parts.append("deploy: no")
+    else:
+        keys = ", ".join(key for key, _ in deploy.secrets) or "none"
+        parts.append(
+            f"deploy to agent {deploy.agent} (from {deploy.origin}), secret set "
+            f"{deploy.secret_set or 'none'}, secrets written: {keys}"
+        )
+    return printable(f"{label}resolved: " + "; ".join(parts))
 
 
 def _secret_values(settings: Settings) -> list[str]:
@@ -143,7 +177,8 @@ def _failure_message(outcome: Outcome) -> str:
     label = f"{outcome.target.name}: " if outcome.target.name else ""
     where = f" (build {outcome.build_id})" if outcome.build_id else ""
     error = outcome.error or (outcome.deploy.error if outcome.deploy else "") or "failed"
-    message = f"{label}{error}{where}"
+    first, newline, rest = error.partition("\n")  # a traceback stays after the first line
+    message = f"{label}{first}{where}{newline}{rest}"
     if outcome.last_log_lines and not outcome.built:
         message += "\nLast log lines:\n" + "\n".join(outcome.last_log_lines)
     return message

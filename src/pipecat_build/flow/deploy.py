@@ -9,7 +9,7 @@ import time
 from ..api.agents import AgentsApi, deploy_body
 from ..api.connection import AnswerLost, ApiError
 from ..errors import ActionError
-from ..models import Agent
+from ..models import Agent, Revision
 from ..outcome import DeployResult, Outcome
 from ..retry_policy import Transient
 from ..settings import DeploySpec
@@ -64,6 +64,22 @@ def _tail(message: str) -> str:
     return "\n".join(lines[-LAST_OUTPUT_LINES:])
 
 
+def _fail_if_broken(name: str, deployment: str, agent: Agent, revision: Revision | None) -> None:
+    """A crashed or failed revision, or an `errors[]` answer, ends the wait at once: one line
+    with the reason, then the last lines of the agent's own output (its traceback)."""
+    crash = revision.crash() if revision is not None else ""
+    if not crash and not agent.errors:
+        return
+    reason = crash or "; ".join(agent.errors)
+    message = f"agent {name}: deployment {deployment} failed: {reason}"
+    if crash and agent.errors:
+        message += f" ({'; '.join(agent.errors)})"
+    message = " ".join(message.split())  # the first line stays one line
+    if revision is not None and revision.message.strip():
+        message += "\nAgent output (last lines):\n" + _tail(revision.message)
+    raise DeployFailed(message)
+
+
 def _wait_until_serving(
     tools: Tools, agents: AgentsApi, spec: DeploySpec, deployment: str, result: DeployResult
 ) -> None:
@@ -74,18 +90,12 @@ def _wait_until_serving(
         agent = agents.get(spec.agent)
         if agent is None:
             raise DeployFailed(f"agent {spec.agent} disappeared while deploying")
-        if agent.errors:
-            raise DeployFailed(f"agent {spec.agent}: {'; '.join(agent.errors)}")
         revision = agent.revision_of(deployment)
         if revision is not None and revision.phase and revision.phase != phase:
             phase = revision.phase
             result.phases.append(phase)
             out.line(f"agent {spec.agent}: deployment {deployment} is {phase}")
-        if revision is not None and revision.crash():
-            message = f"agent {spec.agent}: deployment {deployment} failed: {revision.crash()}"
-            if revision.message:
-                message += "\nAgent output:\n" + _tail(revision.message)
-            raise DeployFailed(message)
+        _fail_if_broken(spec.agent, deployment, agent, revision)
         if agent.serves(deployment):
             out.line(f"agent {spec.agent} serves deployment {deployment}")
             return
@@ -132,6 +142,15 @@ def deploy(tools: Tools, spec: DeploySpec, outcome: Outcome) -> DeployResult:
             if existing is not None and deployment == existing.desired_deployment:
                 note = f" ({agent.warning})" if agent.warning else ""
                 out.line(f"agent {spec.agent}: nothing changed{note}; deployment {deployment}")
+                if not agent.serves(deployment):
+                    # Unchanged is not serving: that deployment may still be rolling out,
+                    # or may have crashed. Hold it to the same rule as a new one.
+                    _fail_if_broken(spec.agent, deployment, agent, agent.revision_of(deployment))
+                    if not spec.wait_for_ready:
+                        result.status = "not-waited"
+                        return result
+                    out.line(f"agent {spec.agent} does not serve it yet: waiting")
+                    _wait_until_serving(tools, agents, spec, deployment, result)
                 result.status = "unchanged"
                 return result
             out.line(f"agent {spec.agent}: deployment {deployment} accepted")
