@@ -4,12 +4,15 @@ from __future__ import annotations
 
 
 def human_bytes(count: int | float) -> str:
+    """Binary units with one decimal: 532 B, 12.3 KiB, 4.0 MiB (one spelling everywhere)."""
+    if abs(count) < 1024:
+        return f"{count:.0f} B"
     value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(value) < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
         value /= 1024
-    raise AssertionError("unreachable")
+        if abs(value) < 1024 or unit == "TiB":
+            break
+    return f"{value:.1f} {unit}"
 
 
 def human_seconds(seconds: float) -> str:

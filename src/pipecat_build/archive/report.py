@@ -5,21 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..units import human_bytes
 from .display import display_path, markdown_path, markdown_text
 
+__all__ = ["ContextReport", "RuleCount", "SkippedEntry", "human_bytes"]
+
 TOP_FILES = 10
-
-
-def human_bytes(size: int) -> str:
-    """Binary units with one decimal: 532 B, 12.3 KiB, 4.0 MiB."""
-    if size < 1024:
-        return f"{size} B"
-    value = float(size)
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        value /= 1024
-        if value < 1024 or unit == "TiB":
-            break
-    return f"{value:.1f} {unit}"
 
 
 @dataclass
