@@ -1,5 +1,6 @@
-"""`pipecat-build demo` as a newcomer runs it: exit 0, the outputs printed, and a log that reads
-like the runner's viewer (folded phases, human sizes, no raw workflow commands or secrets)."""
+"""`pipecat-build demo` as a newcomer runs it: build then deploy, exit 0, the outputs printed,
+and a log that reads like the runner's viewer (folded phases, human sizes, no raw workflow
+commands or secrets)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipecat_cloud_emulator.demo import DEMO_KEY, RunnerLog
+from pipecat_cloud_emulator.demo import DEMO_AGENT, DEMO_KEY, RunnerLog
 
 from .action_harness import ROOT
 
@@ -17,7 +18,7 @@ CLI = Path(sys.executable).with_name("pipecat-build")
 
 def test_demo_runs_end_to_end_and_reads_well(tmp_path: Path) -> None:
     done = subprocess.run(
-        [str(CLI), "demo", "--build-seconds", "0.2"],
+        [str(CLI), "demo", "--build-seconds", "0.2", "--deploy-seconds", "0.4"],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TMPDIR": str(tmp_path)},
     )
@@ -34,12 +35,26 @@ def test_demo_runs_end_to_end_and_reads_well(tmp_path: Path) -> None:
     assert "▸ Upload the build context" not in second, "the second run uploads nothing"
     assert [ln for ln in first.splitlines() if ln.startswith("✅")][-1].startswith("✅ built ")
     assert [ln for ln in second.splitlines() if ln.startswith("✅")][-1].startswith("✅ reused ")
-    outputs = re.findall(r"^  (image-uri|cached) +(\S+)$", out, flags=re.M)
-    assert ("cached", "false") in outputs and ("cached", "true") in outputs
-    uris = {v for k, v in outputs if k == "image-uri"}
-    assert len(uris) == 1 and next(iter(uris)).startswith("123456789012.dkr.ecr")
+    # Build then deploy: the first run creates the agent and waits until the new deployment
+    # serves; the second deploys the same build, which the service answers as unchanged.
+    assert f"▸ Deploy to agent {DEMO_AGENT}" in first
+    assert f"creating agent {DEMO_AGENT}" in first
+    phases = re.findall(r"deployment \S+ is (\w+)$", first, flags=re.M)
+    assert phases == ["Creating", "Validating", "Active"]
+    assert f"agent {DEMO_AGENT} serves deployment" in first
+    assert f"▸ Deploy to agent {DEMO_AGENT}" in second and "nothing changed" in second
+    assert "is Creating" not in second
+    runs = out.split("== outputs")[1].split("run 2:")
+    shown = [dict(re.findall(r"^  ([a-z-]+) +(\S+)$", part, flags=re.M)) for part in runs]
+    assert shown[0]["cached"] == "false" and shown[1]["cached"] == "true"
+    assert shown[0]["image-uri"] == shown[1]["image-uri"]
+    assert shown[0]["image-uri"].startswith("123456789012.dkr.ecr")
+    assert shown[0]["agent-name"] == shown[1]["agent-name"] == DEMO_AGENT
+    assert shown[0]["deploy-status"] == "ready" and shown[1]["deploy-status"] == "unchanged"
+    assert shown[0]["deployment-id"] == shown[1]["deployment-id"]
     assert out.rstrip().splitlines()[-1] == (
-        "demo finished: the second run reused the first build"
+        f"demo finished: the first run built and deployed agent {DEMO_AGENT} (ready), the "
+        "second reused the build and left the deployment unchanged"
     )
 
 

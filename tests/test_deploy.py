@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from pipecat_cloud_emulator import Emulator, Fault
 
 from .action_harness import TEST_KEY, ActionRun, finish, run_action, start_action
 from .test_bad_input import assert_clean_failure, snapshot
+from .test_signals import LiveRun
 
 TRACEBACK_LAST_LINE = "KeyError: 'OPENAI_API_KEY'"
 
@@ -539,6 +541,28 @@ def test_a_lost_create_answer_adopts_the_agent_it_made(
     assert len(emu.state.agents["lost-create"].deployments) == 1
     assert run.outputs["deploy-status"] == "ready"
     assert run.outputs["deployment-id"] == emu.agents["lost-create"]["desiredDeploymentId"]
+
+
+# -- cancellation -------------------------------------------------------------------------
+
+
+def test_cancelled_while_waiting_names_the_agent_and_its_deployment(
+    emu: Emulator, workspace: Path, files: Path
+) -> None:
+    emu.config.deploy_reconcile_seconds = 60
+    live = LiveRun(
+        start_action(workspace, files, api_key=TEST_KEY, api_url=emu.api_url,
+                     poll_interval="0.05", agent_name="cancelled"),
+        files,
+    )
+    live.wait_for_line("accepted")
+    run = live.stop(signal.SIGTERM)
+    assert run.returncode != 0
+    deployment = emu.agents["cancelled"]["desiredDeploymentId"]
+    assert run.outputs["deployment-id"] == deployment, "set as soon as it was accepted"
+    assert run.outputs["agent-name"] == "cancelled"
+    [cancelled] = [ln for ln in run.stdout.splitlines() if ln.startswith("::error")]
+    assert "Cancelled" in cancelled and "cancelled" in cancelled and deployment in cancelled
 
 
 # -- the CLI -------------------------------------------------------------------------------

@@ -180,11 +180,28 @@ class DeployInputs:
             )
         min_agents = _first(self.min_agents, from_file.min_agents)
         max_agents = _first(self.max_agents, from_file.max_agents)
-        if min_agents is not None and min_agents < 0:
-            raise InputError(
-                error_name or "min-agents", f"'{min_agents}' is negative; use 0 or more"
-            )
+        for count, given, key in (
+            (min_agents, self.min_agents, "min_agents"),
+            (max_agents, self.max_agents, "max_agents"),
+        ):
+            if count is not None and count < 0:
+                if given is not None:
+                    raise InputError(
+                        error_name or key.replace("_", "-"),
+                        f"'{count}' is negative; use 0 or more",
+                    )
+                raise InputError(
+                    PROJECT_FILE_NAME,
+                    f"[scaling] {key} {count} is negative; use 0 or more",
+                    is_file=True,
+                )
         if min_agents is not None and max_agents is not None and min_agents > max_agents:
+            if self.min_agents is None and self.max_agents is None:
+                raise InputError(
+                    PROJECT_FILE_NAME,
+                    f"[scaling] min_agents {min_agents} is above max_agents {max_agents}",
+                    is_file=True,
+                )
             raise InputError(
                 error_name or "min-agents",
                 f"{min_agents} is above max-agents {max_agents}; lower it or raise max-agents",

@@ -1,8 +1,10 @@
 """`pipecat-build demo`: the action's whole job, end to end, against the local emulator.
 
 It runs the action exactly as GitHub's runner would (inputs in INPUT_* variables, a
-GITHUB_OUTPUT file, a workspace), twice: a fresh build, then a reuse of it. Nothing is written
-outside a temporary folder, and no account is needed.
+GITHUB_OUTPUT file, a workspace), twice, with `agent-name` set: first a fresh build deployed to
+a new agent (waited for until it serves), then a reuse of that build, which the service answers
+as an unchanged deployment. Nothing is written outside a temporary folder, and no account is
+needed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 DEMO_KEY = "pk_emulator_demo"
+DEMO_AGENT = "demo-agent"
+SHOWN_OUTPUTS = (
+    "image-uri", "build-id", "context-hash", "cached", "status",
+    "agent-name", "deployment-id", "deploy-status",
+)
 _FALLBACK_AGENT = {
     "Dockerfile": "FROM dailyco/pipecat-base:latest\nCOPY ./bot.py bot.py\n",
     "bot.py": "async def bot(args):\n    print('hello from the demo agent')\n",
@@ -100,7 +107,8 @@ def _run_action(workspace: Path, api_url: str, files: Path, run: int) -> dict[st
         "INPUT_API-KEY": DEMO_KEY,
         "INPUT_API-URL": api_url,
         "INPUT_CONTEXT": ".",
-        "INPUT_POLL-INTERVAL": "0.5",
+        "INPUT_POLL-INTERVAL": "0.2",
+        "INPUT_AGENT-NAME": DEMO_AGENT,
     }
     log = RunnerLog(lambda line: print(line, flush=True))
     with subprocess.Popen(
@@ -122,6 +130,8 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--context", help="agent folder to build (default: examples/agent)")
     parser.add_argument("--build-seconds", type=float, default=3.0, metavar="SECONDS",
                         help="how long the emulated build takes (default: 3)")
+    parser.add_argument("--deploy-seconds", type=float, default=2.0, metavar="SECONDS",
+                        help="how long the emulated deployment takes to serve (default: 2)")
     args = parser.parse_args(list(argv))
     from . import Emulator, EmulatorConfig
 
@@ -135,20 +145,45 @@ def main(argv: Sequence[str] = ()) -> int:
             workspace.mkdir()
             for name, text in _FALLBACK_AGENT.items():
                 (workspace / name).write_text(text, encoding="utf-8")
+        deploy_seconds = max(args.deploy_seconds, 0.0)
         config = EmulatorConfig(
-            api_key=DEMO_KEY, pending_seconds=0.5, building_seconds=max(args.build_seconds, 0.0)
+            api_key=DEMO_KEY,
+            pending_seconds=0.5,
+            building_seconds=max(args.build_seconds, 0.0),
+            # reconcile, Creating, Validating: a quarter, a quarter, a half
+            deploy_reconcile_seconds=deploy_seconds / 4,
+            deploy_creating_seconds=deploy_seconds / 4,
+            deploy_validating_seconds=deploy_seconds / 2,
         )
         with Emulator(config) as emulator:
             print(f"== local Pipecat Cloud emulator at {emulator.api_url}", flush=True)
             results = []
-            for run, title in ((1, "first run: a fresh build"), (2, "second run: same context")):
+            titles = (
+                (1, f"first run: a fresh build, deployed to agent {DEMO_AGENT}"),
+                (2, "second run: same context, same agent"),
+            )
+            for run, title in titles:
                 print(f"\n== {title}", flush=True)
                 results.append(_run_action(workspace, emulator.api_url, root, run))
         print("\n== outputs")
         for run, outputs in enumerate(results, 1):
             print(f"run {run}:")
-            for name in ("image-uri", "build-id", "context-hash", "cached", "status"):
+            for name in SHOWN_OUTPUTS:
                 print(f"  {name:14} {outputs.get(name, '')}")
-        ok = bool(results[0].get("image-uri")) and results[1].get("cached") == "true"
-        print("\ndemo finished: " + ("the second run reused the first build" if ok else "FAILED"))
+        first, second = results
+        built = bool(first.get("image-uri")) and first.get("deploy-status") == "ready"
+        reused = second.get("cached") == "true" and second.get("deploy-status") == "unchanged"
+        same = bool(first.get("deployment-id")) and (
+            first.get("deployment-id") == second.get("deployment-id")
+        )
+        ok = built and reused and same
+        print(
+            "\ndemo finished: "
+            + (
+                f"the first run built and deployed agent {DEMO_AGENT} (ready), the second "
+                "reused the build and left the deployment unchanged"
+                if ok
+                else "FAILED"
+            )
+        )
         return 0 if ok else 1
