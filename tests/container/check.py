@@ -104,6 +104,25 @@ def check_plain() -> None:
     workspace_untouched()
 
 
+def check_deploy() -> None:
+    first, second = outputs("FIRST"), outputs("SECOND")
+    expect(first.get("deploy-status") == "ready", f"first deploy: {first.get('deploy-status')}")
+    expect(first.get("agent-name") == "act-agent", "agent-name output")
+    agent = api("/v1/agents/act-agent")
+    deployment = first.get("deployment-id", "")
+    expect(bool(deployment), "deployment-id output is empty")
+    expect(agent.get("desiredDeploymentId") == deployment, "the agent wants another deployment")
+    expect(agent.get("reconciledDeploymentId") == deployment, "the deployment is not reconciled")
+    expect(agent.get("ready") is True and agent.get("available") is True, "agent not ready")
+    secrets = api("/v1/secrets/act-secrets")
+    names = sorted(s.get("fieldName") for s in secrets.get("secrets", []))
+    expect(names == ["GREETING", "TOKEN"], f"secret set keys: {names}")
+    expect(second.get("deploy-status") == "unchanged", f"second: {second.get('deploy-status')}")
+    expect(second.get("deployment-id") == deployment, "the unchanged run names another deployment")
+    expect(second.get("cached") == "true", "the second run built again")
+    workspace_untouched()
+
+
 def check_composite() -> None:
     direct, wrapped = outputs("DIRECT"), outputs("WRAPPED")
     matches_service(wrapped, "composite")
@@ -159,6 +178,7 @@ def check_fanout() -> None:
 
 CHECKS = {
     "plain": check_plain,
+    "deploy": check_deploy,
     "composite": check_composite,
     "matrix-leg": check_matrix_leg,
     "services": check_services,
