@@ -25,7 +25,7 @@ from .flow.tools import Tools
 from .inputs import ACTION, Vocabulary
 from .outcome import Outcome
 from .redact import printable
-from .report.reporter import PrefixedReporter, Reporter
+from .report.reporter import PrefixedReporter, Reporter, SpokenReporter
 from .retry_policy import budget_policy
 from .run import Run
 from .settings import Settings, Target
@@ -146,6 +146,8 @@ def action(
 ) -> int:
     """Runs every target and returns the exit code (0 when all succeeded)."""
     run = run or Run()
+    if vocabulary.cli:
+        out = SpokenReporter(out, vocabulary.speak)
     outputs = Outputs(out)
     single = not settings.multi_service
     if single and not settings.plan_only:

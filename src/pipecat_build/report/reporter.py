@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol, TextIO
 
 from ..redact import Redactor
@@ -126,3 +126,40 @@ class PrefixedReporter:
 
     def add_summary(self, markdown: str) -> None:
         """Per-service summaries are folded into the caller's one table."""
+
+
+class SpokenReporter:
+    """Warnings and notices from the core use the action's phrasing (`set secret-files:
+    exclude`); this rewrites them in the front door's words (`--secret-files exclude`).
+    Plain lines pass unchanged: they carry build logs, which must not be rewritten."""
+
+    def __init__(self, inner: Reporter, speak: Callable[[str], str]) -> None:
+        self._inner = inner
+        self._speak = speak
+
+    def mask(self, secret: str) -> None:
+        self._inner.mask(secret)
+
+    def line(self, text: str) -> None:
+        self._inner.line(text)
+
+    def group(self, title: str) -> contextlib.AbstractContextManager[None]:
+        return self._inner.group(title)
+
+    def notice(self, message: str, *, title: str | None = None, file: str | None = None) -> None:
+        self._inner.notice(self._speak(message), title=title, file=file)
+
+    def warning(self, message: str, *, title: str | None = None, file: str | None = None) -> None:
+        self._inner.warning(self._speak(message), title=title, file=file)
+
+    def error(self, message: str, *, title: str | None = None) -> None:
+        self._inner.error(message, title=title)  # errors are spoken where they are raised
+
+    def debug(self, message: str) -> None:
+        self._inner.debug(message)
+
+    def set_output(self, name: str, value: str) -> None:
+        self._inner.set_output(name, value)
+
+    def add_summary(self, markdown: str) -> None:
+        self._inner.add_summary(markdown)
