@@ -5,7 +5,9 @@ poll through outages, and the 30% mix. Real HTTP to the emulator; runs mostly in
 from __future__ import annotations
 
 import shutil
+import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,25 @@ def requests_to(emulator: Emulator, server: str) -> list[str]:
     return [f"{r.method} {r.path}" for r in emulator.requests if r.server == server]
 
 
+def stall_until(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, condition: Callable[[], Callable[[], bool]]
+) -> None:
+    """Injected stalls end when a condition holds instead of after a fixed time, so a test
+    states what it waits for and a slow machine cannot reorder events. `condition()` is
+    called when a stall begins and returns the predicate that ends it. The deadline only
+    keeps a broken client from hanging the suite."""
+    original = emulator.backend.wait_stopped
+
+    def wait_stopped(seconds: float) -> bool:
+        done, ends = condition(), time.monotonic() + 60
+        while not done() and time.monotonic() < ends:
+            if original(0.01):
+                return True
+        return False
+
+    monkeypatch.setattr(emulator.backend, "wait_stopped", wait_stopped)
+
+
 # -- idempotent calls ------------------------------------------------------------------------
 
 
@@ -67,8 +88,10 @@ def test_idempotent_calls_are_retried_through_each_fault_kind(
 
 
 def test_a_stall_shorter_than_the_read_timeout_is_just_slow(
-    emulator: Emulator, workspace: Path
+    emulator: Emulator, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A read timeout fifty times the stall: only a client that gave up early would retry.
+    monkeypatch.setenv("PIPECAT_BUILD_HTTP_TIMEOUT", "10")
     for endpoint in IDEMPOTENT:
         emulator.inject(Fault("stall", endpoint, stall_seconds=0.2))
     run = build_in_process(emulator, workspace)
@@ -78,11 +101,13 @@ def test_a_stall_shorter_than_the_read_timeout_is_just_slow(
 
 
 def test_a_stall_past_the_read_timeout_is_retried(emulator: Emulator, workspace: Path) -> None:
-    emulator.inject(Fault("stall", "GET /v1/properties", stall_seconds=1.0))
+    # Sixty times the read timeout (0.5 s): only the client giving up ends it in time.
+    emulator.inject(Fault("stall", "GET /v1/properties", stall_seconds=30))
     run = build_in_process(emulator, workspace)
     assert_built_once(emulator, run)
     assert "timed out" in run.log
-    assert requests_to(emulator, "api").count("GET /v1/properties") == 2
+    # The emulator records a request when it answers: the stalled one never was, the retry was.
+    assert requests_to(emulator, "api").count("GET /v1/properties") == 1
 
 
 def test_an_outage_longer_than_the_retry_budget_fails_in_one_line_naming_the_call(
@@ -115,10 +140,18 @@ def test_the_upload_is_sent_again_after_storage_faults(
     assert "upload: storage refused the upload (HTTP 500" in run.log and "retrying in" in run.log
 
 
-def test_an_expired_upload_url_is_replaced(emulator: Emulator, workspace: Path) -> None:
-    # The storage answers only after the URL's 0.6 s of validity: S3 says "Policy expired".
-    emulator.config.upload_expiry_seconds = 0.6
-    emulator.inject(Fault("stall", "POST storage", stall_seconds=0.9))
+def test_an_expired_upload_url_is_replaced(
+    emulator: Emulator, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Storage answers only once the URL's 1 s of validity is over: S3 says "Policy expired".
+    emulator.config.upload_expiry_seconds = 1.0
+
+    def expired() -> Callable[[], bool]:
+        latest = max(upload.expires for upload in emulator.state.uploads.values())
+        return lambda: time.time() > latest + 0.01
+
+    stall_until(emulator, monkeypatch, expired)
+    emulator.inject(Fault("stall", "POST storage"))
     run = build_in_process(emulator, workspace, region="us-west")
     assert_built_once(emulator, run)
     uploads = [r for r in emulator.requests if r.server == "storage"]
@@ -185,10 +218,18 @@ def test_a_lost_create_answer_ends_with_exactly_one_build(
 
 
 def test_a_create_answer_later_than_the_read_timeout_is_awaited_not_duplicated(
-    emulator: Emulator, workspace: Path
+    emulator: Emulator, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The service creates the build 0.8 s after the request; the client gave up at 0.5 s.
-    emulator.inject(Fault("stall", "POST /v1/builds", stall_seconds=0.8))
+    # The service creates the build only after the client gave up waiting for the answer
+    # (read timeout) and began looking for it: the look must wait for it, not create again.
+    monkeypatch.setenv("PIPECAT_BUILD_HTTP_TIMEOUT", "1.0")
+
+    def client_looks() -> Callable[[], bool]:
+        before = requests_to(emulator, "api").count("GET /v1/builds")
+        return lambda: requests_to(emulator, "api").count("GET /v1/builds") > before
+
+    stall_until(emulator, monkeypatch, client_looks)
+    emulator.inject(Fault("stall", "POST /v1/builds"))
     run = build_in_process(emulator, workspace, region="us-west")
     assert_built_once(emulator, run)
     assert "adopting it" in run.log
