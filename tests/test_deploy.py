@@ -208,6 +208,7 @@ def test_crashing_revision_fails_at_once_with_its_traceback(
     assert run.outputs["image-uri"] and run.outputs["build-id"], "image outputs stay set"
     assert run.outputs["deployment-id"] == emu.agents["crashy"]["desiredDeploymentId"]
     assert "failed" in run.summary
+    assert TRACEBACK_LAST_LINE in run.summary, "the traceback in the summary too"
 
 
 def test_crash_of_an_update_reported_failed_keeps_reason_and_traceback(
@@ -466,6 +467,46 @@ def test_two_services_are_deployed_in_one_step(
     assert len(rows) == 2
     assert "`agent-a`" in rows[0] and "ready" in rows[0]
     assert "`agent-b`" in rows[1] and "ready" in rows[1]
+
+
+def test_one_service_crashing_does_not_stop_the_other(
+    emu: Emulator, workspace: Path, files: Path
+) -> None:
+    for folder in ("ok", "bad"):
+        shutil.copytree(workspace, workspace.parent / folder)
+        shutil.move(workspace.parent / folder, workspace / folder)
+    change_code(workspace / "bad", "bad")
+    emu.crash_next_deployment("agent-bad")
+    run = deploy(
+        emu, workspace, files, deploy_timeout="3600",
+        services="ok: {context: ok, agent: agent-ok}\nbad: {context: bad, agent: agent-bad}\n",
+    )
+    assert run.returncode == 1, run.log
+    assert json.loads(run.outputs["deployments"]) == {"bad": "failed", "ok": "ready"}
+    assert set(json.loads(run.outputs["images"])) == {"ok", "bad"}, "both images built"
+    assert serves(emu.agents["agent-ok"], emu.agents["agent-ok"]["desiredDeploymentId"])
+    error = error_annotation(run)
+    assert error.startswith("bad: ") and "CrashLoopBackOff" in error.splitlines()[0]
+    assert TRACEBACK_LAST_LINE in error
+    [bullet] = [ln for ln in run.summary.splitlines() if ln.startswith("- **bad**")]
+    assert "CrashLoopBackOff" in bullet
+
+
+def test_a_traceback_echoing_a_secret_value_is_masked(
+    emu: Emulator, workspace: Path, files: Path
+) -> None:
+    emu.add_secret_set("leaky", {})
+    value = "sk-echoed-in-traceback-5c1d"
+    emu.crash_next_deployment(
+        "leaky-agent", message=f"Traceback (most recent call last):\nValueError: bad key {value}"
+    )
+    run = deploy(
+        emu, workspace, files, agent_name="leaky-agent", secret_set="leaky",
+        secrets=f"OPENAI_API_KEY={value}\n", deploy_timeout="3600",
+    )
+    assert run.returncode == 1, run.log
+    assert "ValueError: bad key ***" in error_annotation(run)
+    assert_values_never_shown(run, [value])
 
 
 # -- unchanged, not waited, timed out -----------------------------------------------------

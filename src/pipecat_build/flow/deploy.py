@@ -124,14 +124,14 @@ def deploy(tools: Tools, spec: DeploySpec, outcome: Outcome) -> DeployResult:
     agents = AgentsApi(tools.builds.api)
     with out.group(f"Deploy to agent {spec.agent}"):
         try:
-            if spec.secrets:
-                result.secret_keys = sync_secrets(tools, agents, spec, region)
             existing = agents.get(spec.agent)
             if existing is not None and existing.region and existing.region != region:
                 raise DeployFailed(
                     f"agent {spec.agent} is in region {existing.region} but the build is in "
                     f"{region}; build in {existing.region} (set region) or use another agent"
                 )
+            if spec.secrets:  # after the region check: never write a set for a refused deploy
+                result.secret_keys = sync_secrets(tools, agents, spec, region)
             verb = "creating" if existing is None else "updating"
             out.line(f"{verb} agent {spec.agent} ({region}) from build {build_id}")
             agent = _submit(tools, agents, spec, build_id, region, existing)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..outcome import Outcome
 from ..redact import printable
 from ..units import human_bytes, human_seconds
@@ -71,11 +73,19 @@ def _table(title: str, header: list[str], rows: list[list[str]], outcomes: list[
     """A titled Markdown table, then one bullet per target that ended with an error."""
     lines = [f"### {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    errors = [o for o in outcomes if o.error]
+    errors = [(o, _error_line(o)) for o in outcomes]
+    errors = [(o, e) for o, e in errors if e]
     if errors:
         lines.append("")
-        lines += [f"- **{_cell(o.target.name or '.')}**: {_cell(o.error)}" for o in errors]
+        lines += [f"- **{_cell(o.target.name or '.')}**: {_cell(e)}" for o, e in errors]
     return "\n".join(lines) + "\n"
+
+
+def _error_line(outcome: Outcome) -> str:
+    """The build's error, else the deploy's first line (its traceback stays in the log)."""
+    if outcome.error or outcome.deploy is None:
+        return outcome.error
+    return outcome.deploy.error.split("\n", 1)[0]
 
 
 def services_summary(outcomes: list[Outcome]) -> str:
@@ -124,7 +134,12 @@ def deploy_section(outcome: Outcome) -> str:
     lines = ["#### Deployment", "", "| | |", "|---|---|"]
     lines += [f"| {name} | {_cell(value)} |" for name, value in rows]
     if deploy.error:
-        lines += ["", f"> **Deploy error:** {_cell(deploy.error)}"]
+        first, _, output = deploy.error.partition("\n")
+        lines += ["", f"> **Deploy error:** {_cell(first)}"]
+        if output.strip():  # the agent's last output (a traceback), as it printed it
+            longest = max((len(run) for run in re.findall(r"`+", output)), default=0)
+            fence = "`" * max(3, longest + 1)
+            lines += ["", f"{fence}text", printable(output), fence]
     return "\n".join(lines)
 
 
