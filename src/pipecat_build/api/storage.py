@@ -7,7 +7,8 @@ size and no Python runs per chunk.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ..errors import ActionError
@@ -24,6 +25,20 @@ from .transport import (
 
 # Any size uploads; a transfer that moves no byte for two minutes is dead.
 UPLOAD_TIMEOUT = Timeouts(connect=10.0, idle=120)
+UPLOAD_IDLE_ENV = "PIPECAT_BUILD_UPLOAD_IDLE"  # whole seconds without a byte moving (tests)
+
+
+def upload_timeout(environ: Mapping[str, str] | None = None) -> Timeouts:
+    """UPLOAD_TIMEOUT, with its idle limit lowered (tests) or raised (odd networks) by
+    PIPECAT_BUILD_UPLOAD_IDLE, whole seconds from 1 to 3600; anything else keeps 120."""
+    raw = (os.environ if environ is None else environ).get(UPLOAD_IDLE_ENV, "").strip()
+    try:
+        idle = int(raw)
+    except ValueError:
+        return UPLOAD_TIMEOUT
+    if not 0 < idle <= 3600:
+        return UPLOAD_TIMEOUT
+    return Timeouts(connect=UPLOAD_TIMEOUT.connect, idle=idle)
 
 
 class StorageError(ActionError):
@@ -69,7 +84,7 @@ def upload_archive(
             ticket.url,
             ticket.fields,
             FileField("file", archive, "context.tar.gz", "application/gzip"),
-            timeout=UPLOAD_TIMEOUT,
+            timeout=upload_timeout(),
             on_progress=on_progress,
         )
     except TransportError as exc:

@@ -126,7 +126,9 @@ class _Answer:
 
 
 def ca_bundle(environ: Mapping[str, str] | None = None) -> str | None:
-    """A CA bundle the user named, else None: libcurl then uses the system's store."""
+    """A CA bundle the user named, else None: libcurl then uses the system's store. When
+    several are set, the first non-blank one of CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE,
+    SSL_CERT_FILE wins. It is trusted for the API, storage and an https:// proxy."""
     env = os.environ if environ is None else environ
     for name in CA_BUNDLE_VARIABLES:
         path = env.get(name, "").strip()
@@ -234,8 +236,13 @@ class HttpClient:
         handle.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
         handle.setopt(pycurl.SSL_VERIFYPEER, 1)  # explicit: no path may turn checks off
         handle.setopt(pycurl.SSL_VERIFYHOST, 2)
+        handle.setopt(pycurl.PROXY_SSL_VERIFYPEER, 1)  # an https:// proxy's certificate too
+        handle.setopt(pycurl.PROXY_SSL_VERIFYHOST, 2)
         if self._ca_bundle:
             handle.setopt(pycurl.CAINFO, self._ca_bundle)
+            # libcurl checks an https:// proxy against its own CA setting, not CAINFO: the
+            # bundle the user named must vouch for the proxy as well (a corporate proxy).
+            handle.setopt(pycurl.PROXY_CAINFO, self._ca_bundle)
         handle.setopt(pycurl.CONNECTTIMEOUT_MS, _ms(timeout.connect))
         if timeout.total is not None:
             handle.setopt(pycurl.TIMEOUT_MS, _ms(timeout.total))

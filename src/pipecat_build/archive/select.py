@@ -503,7 +503,11 @@ def _too_large(members: list[Member], total: int, limit: int) -> str:
         tops[key] = tops.get(key, 0) + m.size
     largest = sorted(tops.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
     listed = ", ".join(f"{display_path(name)} ({human_bytes(size)})" for name, size in largest)
+    over = "over"
+    if human_bytes(total) == human_bytes(limit):  # "500.0 MiB, over the 500.0 MiB limit"
+        excess = total - limit
+        over = f"{excess:,} byte{'' if excess == 1 else 's'} over"
     return (
-        f"the context holds {human_bytes(total)} of files, over the {human_bytes(limit)} "
+        f"the context holds {human_bytes(total)} of files, {over} the {human_bytes(limit)} "
         f"limit; largest: {listed}; exclude what the image does not need in .dockerignore"
     )
