@@ -21,6 +21,12 @@ def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _may_act_as_command(text: str) -> bool:
+    """Whether any line the runner would read in `text` is a workflow command: one text may
+    hold several (a log entry with a newline or carriage return inside), each read alone."""
+    return "##[" in text or any(part.lstrip().startswith("::") for part in text.splitlines())
+
+
 
 class GitHubReporter:
     """Writes through github-action-utils, which escapes command data and writes the
@@ -43,7 +49,7 @@ class GitHubReporter:
     def line(self, text: str) -> None:
         text = self._clean(text)
         with self._lock:
-            if not text.lstrip().startswith("::") and "##[" not in text:
+            if not _may_act_as_command(text):
                 gha.echo(text)
                 return
             # A build log line such as `::add-mask::x`, `  ::error::x` or `##[group]x` would
