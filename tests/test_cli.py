@@ -35,7 +35,9 @@ def plain_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("GITHUB_", "INPUT_", "RUNNER_", "PIPECAT_"))
     }
-    env.update({"PIPECAT_API_KEY": TEST_KEY, "TMPDIR": str(tmp_path), **extra})
+    # The CLI remembers hashes in the user's cache: a test keeps its own.
+    env.update({"PIPECAT_API_KEY": TEST_KEY, "TMPDIR": str(tmp_path),
+                "XDG_CACHE_HOME": str(tmp_path / "cache"), **extra})
     return env
 
 
@@ -117,9 +119,12 @@ def test_failed_build_exits_1_with_the_error_in_the_json(
     [
         (["--context", "nowhere"], {}, "--context / PIPECAT_CONTEXT:"),
         (["--context", "agent"], {"PIPECAT_API_KEY": ""}, "--api-key / PIPECAT_API_KEY:"),
-        (["--context", "agent", "--api-url", "http://api.example.com"], {}, "--api-url / PIPECAT_API_URL:"),
-        (["--services", "a: [", "--api-url", "http://127.0.0.1:9"], {}, "--services / PIPECAT_SERVICES:"),
-        (["--context", "agent", "--workspace", "/nonexistent/ws"], {}, "--workspace / PIPECAT_WORKSPACE:"),
+        (["--context", "agent", "--api-url", "http://api.example.com"], {},
+         "--api-url / PIPECAT_API_URL:"),
+        (["--services", "a: [", "--api-url", "http://127.0.0.1:9"], {},
+         "--services / PIPECAT_SERVICES:"),
+        (["--context", "agent", "--workspace", "/nonexistent/ws"], {},
+         "--workspace / PIPECAT_WORKSPACE:"),
     ],
 )
 def test_bad_input_exits_1_with_one_error(

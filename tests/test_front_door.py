@@ -210,7 +210,9 @@ def plain_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("GITHUB_", "INPUT_", "RUNNER_", "PIPECAT_"))
     }
-    env.update({"PIPECAT_API_KEY": TEST_KEY, "TMPDIR": str(tmp_path), **extra})
+    # The CLI remembers hashes in the user's cache: a test keeps its own.
+    env.update({"PIPECAT_API_KEY": TEST_KEY, "TMPDIR": str(tmp_path),
+                "XDG_CACHE_HOME": str(tmp_path / "cache"), **extra})
     return env
 
 
