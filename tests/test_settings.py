@@ -298,3 +298,15 @@ def test_services_input_overrides_context_and_marks_a_multi_service_run(tree: Pa
     )
     assert settings.multi_service and settings.max_parallel == 2
     assert [t.name for t in settings.targets] == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [('A=1\n\nB="open', 3), ("# c\nA=1\n\n\nnot a pair =\n", 5), ("A=1\n  \nC\n", 3)],
+)
+def test_a_bad_secrets_line_is_named_by_its_own_number(text: str, line: int) -> None:
+    from pipecat_build.cleaners import clean_secrets
+
+    message = fails("secrets", clean_secrets, text)
+    assert f"line {line}" in message
+    assert "open" not in message, "never the line's text: it may hold a value"

@@ -204,10 +204,15 @@ def clean_secrets(raw: str, input_name: str = "secrets") -> tuple[tuple[str, str
 
     from dotenv.parser import parse_stream
 
+    def line_of(original: str, first: int) -> int:
+        """python-dotenv counts blank lines before a binding as part of it."""
+        blank = original[: len(original) - len(original.lstrip())]
+        return first + blank.count("\n")
+
     pairs: dict[str, str] = {}
     for binding in parse_stream(StringIO(raw)):
+        line = line_of(binding.original.string, binding.original.line)
         if binding.error:
-            line = binding.original.line
             raise InputError(
                 input_name, f"line {line} is not KEY=VALUE; write one `KEY=value` per line"
             )
@@ -216,12 +221,12 @@ def clean_secrets(raw: str, input_name: str = "secrets") -> tuple[tuple[str, str
         if binding.value is None:
             raise InputError(
                 input_name,
-                f"line {binding.original.line} ({binding.key}) has no '='; write "
+                f"line {line} ({binding.key}) has no '='; write "
                 f"`{binding.key}=value`",
             )
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", binding.key):
             raise InputError(
-                input_name, f"line {binding.original.line}: '{binding.key}' is not a key name"
+                input_name, f"line {line}: '{binding.key}' is not a key name"
             )
         pairs[binding.key] = binding.value
     return tuple(pairs.items())
