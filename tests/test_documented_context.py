@@ -1,13 +1,14 @@
 """docs/context.md's refusals and skips as users meet them: exactly 500 MiB of files is packed
-and one byte more is a one-line `context` error; sockets and FIFOs are skipped and reported,
-never read (a FIFO would block the run); a file that changes while it is packed fails the run
-in one line instead of uploading an archive that does not match its hash."""
+and one byte more is a one-line `context` error; sockets, FIFOs and devices are skipped and
+reported, never read (a FIFO would block the run); a file that changes while it is packed
+fails the run in one line instead of uploading an archive that does not match its hash."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import socket
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -107,11 +108,14 @@ def short_workspace() -> Iterator[Path]:
     shutil.rmtree(root)
 
 
-def test_a_fifo_and_a_socket_in_the_context_are_skipped_reported_and_never_block(
+def test_a_fifo_a_socket_and_a_device_in_the_context_are_skipped_reported_never_block(
     emulator: Emulator, short_workspace: Path, files: Path
 ) -> None:
     os.mkfifo(short_workspace / "pipe")  # opening it to read would wait for a writer forever
     (short_workspace / "run").mkdir()
+    device = os.geteuid() == 0  # a character device (what /dev/zero is) needs root to make
+    if device:
+        os.mknod(short_workspace / "zero", stat.S_IFCHR | 0o600, os.makedev(1, 5))
     listening = socket.socket(socket.AF_UNIX)
     try:
         listening.bind(str(short_workspace / "run" / "agent.sock"))
@@ -124,6 +128,8 @@ def test_a_fifo_and_a_socket_in_the_context_are_skipped_reported_and_never_block
     warned = "\n".join(annotations(done, "warning"))
     assert "file=pipe" in warned and "FIFO" in warned
     assert "file=run/agent.sock" in warned and "socket" in warned
+    if device:  # /dev/zero's kind: read, it would never end
+        assert "file=zero" in warned and "device" in warned
 
 
 # -- a file changing while it is packed -------------------------------------------------------

@@ -331,6 +331,7 @@ def test_storage_that_stops_reading_fails_the_attempt_as_retryable_after_the_idl
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # More than the loopback buffers hold, so the upload is stuck mid-body, not only waiting.
+    # (libcurl judges speed over its last ~5 s, so a 1 s limit ends the attempt in ~6-7 s.)
     archive = tmp_path / "context.tar.gz"
     with archive.open("wb") as fh:
         fh.truncate(64 << 20)

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from pipecat_cloud_emulator import Emulator
+from pipecat_cloud_emulator import Emulator, Fault
 
 from .action_harness import (
     ENTRYPOINT,
@@ -169,21 +169,24 @@ class Lines:
 def test_sigint_on_the_cli_exits_130_with_the_json_result_and_no_scratch_files(
     emulator: Emulator, workspace: Path, tmp_path: Path
 ) -> None:
-    emulator.config.building_seconds = 60
+    # Storage holds the upload for a minute: the archive is on disk when the signal comes.
+    emulator.inject(Fault("stall", "POST storage", stall_seconds=60))
+    scratch = tmp_path / "scratch"
     env = plain_env(tmp_path, PIPECAT_API_URL=emulator.api_url, PIPECAT_REGION="us-west",
                     PIPECAT_POLL_INTERVAL="0.1")
     proc = subprocess.Popen([str(CLI)], cwd=workspace, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     progress = Lines(proc.stderr)
-    progress.wait_for_line("following build", proc)
+    progress.wait_for_line("Upload the build context", proc)
+    progress.wait_for(lambda: any(scratch.glob("pipecat-context-*")), "the archive", proc)
     proc.send_signal(signal.SIGINT)
     stdout, _ = proc.communicate(timeout=DEADLINE)
     assert proc.returncode == 130
     result = cli_result(stdout, 130)
-    [build] = emulator.builds
-    assert result["build-id"] == build["id"]
-    assert build["id"] in result["errors"][-1] and "keeps running" in result["errors"][-1]
-    assert list((tmp_path / "scratch").iterdir()) == [], "scratch files removed"
+    assert "before any build was created" in result["errors"][-1]
+    assert "build-id" not in result
+    assert list(scratch.iterdir()) == [], "scratch files removed"
+    assert emulator.builds == []
     assert "Traceback" not in progress.text()
 
 
