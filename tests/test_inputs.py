@@ -52,5 +52,6 @@ def test_each_front_door_names_inputs_its_own_way() -> None:
 def test_the_readme_lists_every_input_with_its_default() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for spec in INPUTS:
-        default = "required" if spec.required else (f"`{spec.default}`" if spec.default else "empty")
+        default = f"`{spec.default}`" if spec.default else "empty"
+        default = "required" if spec.required else default
         assert f"| `{spec.name}` | {default} |" in readme, spec.name
