@@ -41,15 +41,19 @@ class AgentsApi:
     def __init__(self, connection: ApiConnection) -> None:
         self.api = connection
 
-    def get(self, name: str) -> Agent | None:
-        """The agent, or None when there is none of that name."""
+    def _read(self, path: str, what: str) -> dict[str, Any] | None:
+        """A read whose 404 means "there is none" rather than a failure."""
         try:
-            body = self.api.call("GET", f"/v1/agents/{quote(name)}", f"read agent {name}")
+            return self.api.call("GET", path, what)
         except ApiError as exc:
             if exc.status == 404:
                 return None
             raise
-        return Agent.parse(body)
+
+    def get(self, name: str) -> Agent | None:
+        """The agent, or None when there is none of that name."""
+        body = self._read(f"/v1/agents/{quote(name)}", f"read agent {name}")
+        return None if body is None else Agent.parse(body)
 
     def create(self, body: dict[str, Any]) -> Agent:
         """Not idempotent: one attempt (AnswerLost when the answer is lost)."""
@@ -79,10 +83,5 @@ class AgentsApi:
         )
 
     def get_secret_set(self, name: str) -> SecretSet | None:
-        try:
-            body = self.api.call("GET", f"/v1/secrets/{quote(name)}", f"read secret set {name}")
-        except ApiError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return SecretSet.parse(name, body)
+        body = self._read(f"/v1/secrets/{quote(name)}", f"read secret set {name}")
+        return None if body is None else SecretSet.parse(name, body)
