@@ -373,3 +373,36 @@ def test_what_the_user_cannot_read_is_a_one_line_context_error(
     assert locked in names(select_context(world_ctx, "Dockerfile"))  # root reads it all
     target.chmod(mode)
     assert select_as_nobody(world_ctx) == f"Input 'context': {message}"
+
+
+def _modes(selection_members: object) -> dict[str, int]:
+    return {m.arcname: m.mode for m in selection_members}  # type: ignore[attr-defined]
+
+
+@needs_root
+def test_a_file_with_only_an_others_x_bit_packs_executable_as_pcc_deploy_decides(
+    world_ctx: Path,
+) -> None:
+    # pcc deploy asks os.access(X_OK) for the running user; root may run any file with an x bit.
+    make(world_ctx, {"tool.sh": "#!/bin/sh\n"})
+    (world_ctx / "tool.sh").chmod(0o645)
+    assert os.access(world_ctx / "tool.sh", os.X_OK)
+    assert _modes(select_context(world_ctx, "Dockerfile").members)["tool.sh"] == 0o755
+
+
+@needs_root
+def test_a_file_the_running_user_may_not_execute_packs_as_0644(world_ctx: Path) -> None:
+    # A root-owned 0o744 file: executable for root, not for nobody. Selected in this process
+    # (not a fork) with the real ids switched, so mutation testing sees the call.
+    make(world_ctx, {"tool.sh": "#!/bin/sh\n"})
+    (world_ctx / "tool.sh").chmod(0o744)
+    os.setresgid(65534, 65534, 0)
+    os.setresuid(65534, 65534, 0)
+    try:
+        assert not os.access(world_ctx / "tool.sh", os.X_OK)
+        modes = _modes(select_context(world_ctx, "Dockerfile").members)
+    finally:
+        os.setresuid(0, 0, 0)
+        os.setresgid(0, 0, 0)
+    assert os.getuid() == 0 and os.getgid() == 0
+    assert modes["tool.sh"] == 0o644
