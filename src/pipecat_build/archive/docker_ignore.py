@@ -96,10 +96,6 @@ class DockerRules:
                 "context", f"{display_path(source)}: {display_path(str(exc))}"
             ) from exc
 
-    @property
-    def has_exceptions(self) -> bool:
-        return any(p.startswith("!") for p in self.patterns)
-
     def excluded_by(self, rel_path: str) -> str | None:
         """The pattern that leaves `rel_path` out (the last one matching it), or None."""
         if not self._matcher.matches(rel_path):

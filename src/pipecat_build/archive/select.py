@@ -308,14 +308,9 @@ def _walk(base: Path, rules: _Rules, state: _State, include_git: bool) -> Iterat
 def _drop_git(candidates: list[_Candidate], state: _State) -> list[_Candidate]:
     kept: list[_Candidate] = []
     dropped = 0
-    git_dirs: set[str] = set()
     for c in candidates:
-        parts = c.rel.split("/")
-        if ".git" in parts:
+        if ".git" in c.rel.split("/"):
             dropped += 1
-            i = parts.index(".git")
-            if i < len(parts) - 1:
-                git_dirs.add("/".join(parts[: i + 1]))
         else:
             kept.append(c)
     if dropped:
