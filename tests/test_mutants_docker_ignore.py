@@ -76,11 +76,6 @@ def test_a_pattern_naming_a_non_utf8_file_leaves_it_out(tmp_path: Path) -> None:
     assert [(r.pattern, r.files) for r in selection.report.rules] == [("bad-\udcff.bin", 1)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="e2b-dockerfile-utils' PatternMatcher drops a pattern starting with '#', which "
-    "moby's patternmatcher.New keeps: ' #notes.txt' excludes '#notes.txt' in docker build",
-)
 def test_a_pattern_starting_with_hash_after_a_space_leaves_the_file_out(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     (tmp_path / ".dockerignore").write_text(" #notes.txt\n")

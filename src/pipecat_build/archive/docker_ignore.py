@@ -78,6 +78,17 @@ class _Single:
     matcher: PatternMatcher
 
 
+def _literal_hash(pattern: str) -> str:
+    """` #notes.txt` is a pattern for docker build (only `#` in column 1 is a comment), but
+    e2b-dockerfile-utils' matcher drops any pattern starting with `#`: escape it, as moby's
+    own pattern syntax allows."""
+    invert = pattern.startswith("!")
+    body = pattern[1:] if invert else pattern
+    if body.startswith("#"):
+        body = "\\" + body
+    return ("!" if invert else "") + body
+
+
 class DockerRules:
     """Answers, for a path relative to the context, whether docker build leaves it out."""
 
@@ -87,9 +98,11 @@ class DockerRules:
         self.patterns = patterns
         self.source = source
         try:
-            self._matcher = PatternMatcher(patterns)
+            self._matcher = PatternMatcher([_literal_hash(p) for p in patterns])
             self._singles = [
-                _Single(p, PatternMatcher([p])) for p in patterns if not p.startswith("!")
+                _Single(p, PatternMatcher([_literal_hash(p)]))
+                for p in patterns
+                if not p.startswith("!")
             ]
         except ValueError as exc:
             raise InputError(
