@@ -36,6 +36,7 @@ from pipecat_build.settings import build_settings
 from pipecat_cloud_emulator import Emulator, Fault
 
 from .action_harness import ROOT, TEST_KEY, action_defaults, run_action
+from .test_cli import plain_env
 
 PIPECAT_BUILD = Path(sys.executable).with_name("pipecat-build")
 
@@ -204,16 +205,6 @@ def test_the_log_says_which_folder_dockerfile_and_region_were_used_and_why(
 # -- the CLI's --output-env ------------------------------------------------------------------
 
 
-def plain_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("GITHUB_", "INPUT_", "RUNNER_", "PIPECAT_"))
-    }
-    # The CLI remembers hashes in the user's cache: a test keeps its own.
-    env.update({"PIPECAT_API_KEY": TEST_KEY, "TMPDIR": str(tmp_path),
-                "XDG_CACHE_HOME": str(tmp_path / "cache"), **extra})
-    return env
 
 
 def cli(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, dict[str, Any], str]:

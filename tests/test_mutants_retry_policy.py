@@ -26,20 +26,9 @@ from pipecat_build.retry_policy import (
     retry_after_seconds,
 )
 
+from .test_retry_policy import Clock
+
 NOW = datetime(2026, 3, 4, 10, 0, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def wait(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
 
 
 def test_statuses_past_the_5xx_range_are_not_retried() -> None:
