@@ -26,18 +26,7 @@ from pipecat_build.archive.stream_key import STREAM_FORMAT, StreamKey
 from pipecat_build.archive.tar_stream import write_archive, write_archive_tuned
 from pipecat_build.archive.write_errors import ArchiveCancelled, ContextChangedError
 
-
-def members_of(root: Path) -> list[Member]:
-    """The member list as pcc deploy walks it: sorted, modes from the x bit."""
-    found: list[Member] = []
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in sorted(files):
-            path = Path(folder) / name
-            mode = 0o755 if os.access(path, os.X_OK) else 0o644
-            found.append(Member(path.relative_to(root).as_posix(), path, path.stat().st_size, mode))
-    found.sort(key=lambda m: m.arcname)
-    return found
+from .test_tar_stream import cli_members as members_of
 
 
 def archive(

@@ -78,8 +78,6 @@ def run_job(
         from .settings import build_settings
 
         settings = build_settings(inputs, workspace)
-        for value in _secret_values(settings):
-            out.mask(value)
         for warning in settings.warnings:
             out.warning(vocabulary.speak(warning))
         for target in settings.targets:
@@ -132,10 +130,6 @@ def resolved_settings(settings: Settings, target: Target) -> str:
     return printable(f"{label}resolved: " + "; ".join(parts))
 
 
-def _secret_values(settings: Settings) -> list[str]:
-    return [v for t in settings.targets if t.deploy for _, v in t.deploy.secrets]
-
-
 def action(
     settings: Settings,
     api_session: HttpClient,
@@ -145,6 +139,9 @@ def action(
     vocabulary: Vocabulary = ACTION,
 ) -> int:
     """Runs every target and returns the exit code (0 when all succeeded)."""
+    for target in settings.targets:  # secret-set values: masked before any step can print
+        for _, value in target.deploy.secrets if target.deploy else ():
+            out.mask(value)
     run = run or Run()
     if vocabulary.cli:
         out = SpokenReporter(out, vocabulary.speak)

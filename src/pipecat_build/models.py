@@ -133,14 +133,10 @@ class Revision:
 
     deployment_id: str = ""
     phase: str = ""
-    ready_replicas: int | None = None
-    health_state: str = ""
     health_reason: str = ""
-    restart_count: int | None = None
     last_exit_code: int | None = None
     termination_reason: str = ""
     message: str = ""  # the container's last output, often a traceback
-    infrastructure_issue: bool = False
 
     @classmethod
     def parse(cls, raw: object) -> Revision | None:
@@ -151,14 +147,10 @@ class Revision:
         return cls(
             deployment_id=_str(raw.get("deploymentID")),
             phase=_str(raw.get("phase")),
-            ready_replicas=_int(raw.get("readyReplicas")),
-            health_state=_str(health.get("state")),
             health_reason=_str(health.get("reason")),
-            restart_count=_int(health.get("restartCount")),
             last_exit_code=_int(health.get("lastExitCode")),
             termination_reason=_str(health.get("lastTerminationReason")),
             message=_str(health.get("message")),
-            infrastructure_issue=raw.get("hasInfrastructureIssue") is True,
         )
 
     def crash(self) -> str:

@@ -31,10 +31,6 @@ _DEPLOY_KEYS = (
 SERVICE_KEYS = ("context", "dockerfile", "region", "agent", *_DEPLOY_KEYS)
 
 
-class _YamlError(Exception):
-    pass
-
-
 def _load_unique_yaml(text: str, source: str) -> object:
     """`yaml.safe_load`, except that a name given twice is an error instead of the last one
     silently winning (two services with one name would build only one of them)."""

@@ -96,9 +96,6 @@ class Settings:
     hash_cache: Path | None = None
     warnings: tuple[str, ...] = ()
 
-    @property
-    def deploys(self) -> bool:
-        return any(t.deploy is not None for t in self.targets)
 
 
 @dataclass(frozen=True)
@@ -206,13 +203,9 @@ class DeployInputs:
                 error_name or "min-agents",
                 f"{min_agents} is above max-agents {max_agents}; lower it or raise max-agents",
             )
-        profile = self.agent_profile or from_file.agent_profile
-        if profile is not None and profile not in AGENT_PROFILES:
-            raise InputError(
-                PROJECT_FILE_NAME,
-                f"agent_profile '{profile}' is not one of: {', '.join(AGENT_PROFILES)}",
-                is_file=True,
-            )
+        profile = _file_choice(
+            self.agent_profile or from_file.agent_profile, "agent_profile", AGENT_PROFILES
+        )
         duration = _first(self.max_session_duration, from_file.max_session_duration)
         low, high = clean.SESSION_DURATION
         if duration is not None and not low <= duration <= high:
@@ -221,13 +214,9 @@ class DeployInputs:
                 f"max_session_duration {duration} is not from {low} to {high}",
                 is_file=True,
             )
-        audio = self.audio_filter or from_file.audio_filter
-        if audio is not None and audio not in AUDIO_FILTERS:
-            raise InputError(
-                PROJECT_FILE_NAME,
-                f"krisp_viva.audio_filter '{audio}' is not one of: {', '.join(AUDIO_FILTERS)}",
-                is_file=True,
-            )
+        audio = _file_choice(
+            self.audio_filter or from_file.audio_filter, "krisp_viva.audio_filter", AUDIO_FILTERS
+        )
         return DeploySpec(
             agent=agent,
             secret_set=secret_set,
@@ -245,6 +234,15 @@ class DeployInputs:
 
 
 _NO_PROJECT = ProjectFile(Path(), None, ".", None, ())
+
+
+def _file_choice(value: str | None, key: str, choices: tuple[str, ...]) -> str | None:
+    """A choice that only pcc-deploy.toml can have left unchecked (inputs are cleaned)."""
+    if value is not None and value not in choices:
+        raise InputError(
+            PROJECT_FILE_NAME, f"{key} '{value}' is not one of: {', '.join(choices)}", is_file=True
+        )
+    return value
 
 
 def _first(*values: int | None) -> int | None:

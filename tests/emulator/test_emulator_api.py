@@ -17,9 +17,10 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from requests_toolbelt import MultipartEncoder
 
 from pipecat_cloud_emulator import Emulator, EmulatorConfig
+
+from .client import upload
 
 KEY = "pk_emulator_demo"
 ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -46,23 +47,6 @@ def archive(dockerfile: str = "FROM python:3.11-slim\n", extra: bytes = b"") -> 
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
-
-
-def upload(api: requests.Session, emu: Emulator, data: bytes, region: str = "us-west") -> str:
-    answer = api.post(f"{emu.api_url}/v1/builds/upload-url", json={"region": region})
-    assert answer.status_code == 200
-    body = answer.json()
-    encoder = MultipartEncoder(
-        fields=[
-            *body["uploadFields"].items(),
-            ("file", ("context.tar.gz", data, "application/gzip")),
-        ]
-    )
-    stored = requests.post(
-        body["uploadUrl"], data=encoder, headers={"Content-Type": encoder.content_type}
-    )
-    assert stored.status_code == 204, stored.text
-    return str(body["uploadId"])
 
 
 def create(api: requests.Session, emu: Emulator, **payload: Any) -> requests.Response:

@@ -93,11 +93,9 @@ class ApiConnection:
         self.rng = rng or random.Random()
         self.on_retry = on_retry or (lambda message: None)
         self.timeout = timeout or api_timeout()
-        self.request_count = 0
         self.reached = False  # the host has answered at least once
 
     def send(self, method: Method, path: str, **kwargs: Any) -> HttpResponse:
-        self.request_count += 1
         connect, read = self.timeout
         response = self._session.request(
             method,

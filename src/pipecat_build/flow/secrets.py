@@ -15,8 +15,6 @@ def sync_secrets(tools: Tools, agents: AgentsApi, spec: DeploySpec, region: str)
     """Sets the keys given (others are kept); returns their names."""
     assert spec.secret_set is not None  # settings refuse secrets without a set
     out = tools.out
-    for _, value in spec.secrets:
-        out.mask(value)  # again, for a reporter that did not see the inputs
     keys = tuple(key for key, _ in spec.secrets)
     agents.put_secrets(spec.secret_set, spec.secrets, region)
     out.line(f"secret set {spec.secret_set} ({region}): wrote {', '.join(keys)}")
