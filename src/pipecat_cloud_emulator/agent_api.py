@@ -53,8 +53,9 @@ class AgentApi:
         return kept, dropped
 
     def _build(self, build_id: str, region: str) -> BuildRecord:
+        wanted = str(uuid.UUID(build_id))  # the request check made sure it is a UUID
         with self._state.lock:
-            found = next((b for b in self._state.builds if b.id == build_id.lower()), None)
+            found = next((b for b in self._state.builds if b.id == wanted), None)
         if found is None:
             raise bad_request("Build not found")
         if found.region != region:
@@ -117,6 +118,12 @@ class AgentApi:
         }
         if crash is None and hook is not None and hook(details):
             crash = Crash(default_traceback(agent))
+        captured: tuple[tuple[str, str], ...] = ()
+        if settings.secret_set:
+            with self._state.lock:  # the set's values now: a later write does not reach it
+                record = self._state.secret_sets.get(settings.secret_set)
+                if record is not None and record.kind == "secret":
+                    captured = tuple(record.values.items())
         return Deployment(
             id=deployment_id,
             service_id=service_id,
@@ -131,6 +138,7 @@ class AgentApi:
             ),
             crash=crash,
             report_errors=config.crash_reports_errors,
+            secret_values=captured,
         )
 
     def _agent(self, name: str, missing: str) -> AgentRecord:

@@ -34,6 +34,20 @@ class AgentRecord:
     def previous(self) -> Deployment | None:
         return self.deployments[-2] if len(self.deployments) > 1 else None
 
+    def serving(self, now: float) -> Deployment | None:
+        """The deployment that serves sessions at `now`: the current one once Active, else
+        the previous one while it is still Active (a rolling update or a crashing update),
+        else none (`available` is false then)."""
+        current, previous = self.current, self.previous
+        if current.phase(now) == "Active":
+            return current
+        if previous is not None and previous.phase(now) == "Active":
+            return previous
+        return None
+
+    def deployment(self, deployment_id: str) -> Deployment | None:
+        return next((d for d in self.deployments if d.id == deployment_id), None)
+
     def reconciled(self, now: float) -> Deployment | None:
         for deployment in reversed(self.deployments):
             if now >= deployment.reconciled_at:
@@ -42,12 +56,10 @@ class AgentRecord:
 
     def render(self, now: float) -> dict[str, Any]:
         """ServiceDetailsResponse at `now` (plus the non-spec errors/conditions)."""
-        current, previous = self.current, self.previous
+        current = self.current
         reconciled = self.reconciled(now)
         ready = reconciled is not None and reconciled.phase(now) == "Active"
-        old_serving = previous is not None and previous.phase(now) == "Active"
-        current_phase = current.phase(now)
-        available = current_phase == "Active" or old_serving
+        available = self.serving(now) is not None
         settings = current.settings
         body: dict[str, Any] = {
             "name": self.name,

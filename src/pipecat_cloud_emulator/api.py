@@ -15,7 +15,7 @@ from .build_api import REGION_NAMES
 from .errors import ApiError, BadRequest
 from .http_common import POST_FAULTS, EmulatorHandler, Reply, api_error, json_reply
 
-__all__ = ["REGION_NAMES", "ROUTES", "ApiHandler", "BadRequest"]
+__all__ = ["CONTROL_ROUTES", "REGION_NAMES", "ROUTES", "ApiHandler", "BadRequest"]
 
 _MAX_BODY = 1024 * 1024
 _NAME = r"(?P<name>[^/]+)"
@@ -49,6 +49,14 @@ ROUTES: list[tuple[str, re.Pattern[str], str, str]] = [
         "DELETE /v1/secrets/{set}/{key}",
         "delete_secret",
     ),
+]
+
+
+# Non-spec controls for tests that reach the emulator only over HTTP (a subprocess, a
+# container): (method, path pattern, backend control). Outside /v1, never subject to faults,
+# recorded with server "control" so the contract checks leave them alone. docs/emulator.md.
+CONTROL_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("GET", re.compile(rf"/_emulator/agents/{_NAME}/running/?"), "running"),
 ]
 
 
@@ -89,6 +97,10 @@ class ApiHandler(EmulatorHandler):
             reply.close = True
             self.send(reply)
             return
+        control = self._control_route()
+        if control is not None:
+            self.send(self._control_answer(*control), body=body, server="control")
+            return
         route = self._route()
         endpoint = route[0] if route else f"{self.command} {self.url_path}"
         fault = self.api.take_fault(endpoint)
@@ -109,6 +121,23 @@ class ApiHandler(EmulatorHandler):
             if match and method == self.command:
                 return endpoint, action, match.groupdict()
         return None
+
+    def _control_route(self) -> tuple[str, dict[str, str]] | None:
+        for method, pattern, action in CONTROL_ROUTES:
+            match = pattern.fullmatch(self.url_path)
+            if match and method == self.command:
+                return action, match.groupdict()
+        return None
+
+    def _control_answer(self, action: str, params: dict[str, str]) -> Reply:
+        if not self._authorized():
+            return api_error(401, "Unauthorized", "UNAUTHORIZED")
+        call = ApiCall(params, self.query, b"", None, self.command, self.url_path)
+        try:
+            answer = self.api.control(action, call)
+        except ApiError as error:
+            return api_error(error.status, str(error), error.code)
+        return json_reply(answer.status, answer.payload)
 
     def _authorized(self) -> bool:
         scheme, _, token = self.headers.get("Authorization", "").partition(" ")

@@ -62,6 +62,10 @@ class ApiBackend(HandlerBackend, Protocol):
         """Run the operation named by a route; raises ApiError for an error answer."""
         ...
 
+    def control(self, action: str, call: ApiCall) -> ApiAnswer:
+        """Run a non-spec control (api.CONTROL_ROUTES); raises ApiError for an error answer."""
+        ...
+
 
 class StorageBackend(HandlerBackend, Protocol):
     """The storage server: where objects go and whether a form may store one."""

@@ -3,7 +3,7 @@ then Active or (when its container crashes) Failed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .timefmt import iso_ms
@@ -91,6 +91,10 @@ class Deployment:
     timing: Timing
     crash: Crash | None = None
     report_errors: bool = True
+    # The values of `settings.secret_set` when this deployment was made (Pipecat Cloud does
+    # not restart agents when a set changes: a deployment keeps what it captured). Pairs in
+    # the set's key order; kept out of repr so a failing test never prints a value.
+    secret_values: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     @property
     def reconciled_at(self) -> float:

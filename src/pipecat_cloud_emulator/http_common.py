@@ -137,9 +137,10 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         raise NotImplementedError
 
     def record(self, status: int | str, **details: Any) -> None:
+        server = details.pop("server", self.server_label)
         self.backend.record(
             RecordedRequest(
-                server=self.server_label,
+                server=server,
                 method=self.command,
                 path=self.url_path,
                 query=self.query,

@@ -14,6 +14,7 @@ from .agent_api import AgentApi
 from .backend import ApiAnswer, ApiCall
 from .build_api import BuildApi
 from .config import EmulatorConfig, Fault
+from .deploy_controls import running_view
 from .errors import ApiError
 from .faults import FaultPlan
 from .presigned_post import PostSigner, check_size
@@ -97,6 +98,13 @@ class LocalBackend:
         if operation is None:
             raise ApiError(f"Not found: {call.method} {call.path}", "NOT_FOUND", 404)
         return operation(call)
+
+    def control(self, action: str, call: ApiCall) -> ApiAnswer:
+        if action == "running":
+            return ApiAnswer(
+                200, running_view(self.state, self.config.clock(), call.params["name"])
+            )
+        raise ApiError(f"Not found: {call.method} {call.path}", "NOT_FOUND", 404)
 
     # -- StorageBackend ----------------------------------------------------------------
     @property
