@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pipecat_cloud_emulator import api as emulator_api
+
 from .coverage import FAMILIES, NOT_IMPLEMENTED, emulator_operations, spec_operations
 
 
@@ -27,3 +29,12 @@ def test_the_not_implemented_list_is_current() -> None:
 
 def test_the_build_flow_is_fully_served() -> None:
     assert spec_operations(("/builds",)) <= emulator_operations()
+
+
+def test_non_spec_controls_live_outside_the_api() -> None:
+    """The emulator's test controls (api.CONTROL_ROUTES, docs/emulator.md) are no operation of
+    the spec: they sit under /_emulator/, never under /v1, so no client can take one for the
+    API, and the route table above stays the spec's."""
+    for method, pattern, _action in emulator_api.CONTROL_ROUTES:
+        assert pattern.pattern.startswith("/_emulator/"), (method, pattern.pattern)
+    assert not any(route[2].startswith("GET /_emulator") for route in emulator_api.ROUTES)

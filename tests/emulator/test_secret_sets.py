@@ -146,3 +146,36 @@ def test_regions_lists_the_emulator_regions(emu: Emulator, api: requests.Session
         {"code": "us-west", "display_name": "US West (Oregon)"},
         {"code": "us-east", "display_name": "US East (Virginia)"},
     ]
+
+
+@pytest.mark.contract_bad_requests("set names outside the spec's setName rule, on purpose")
+def test_set_names_follow_the_spec_rule(emu: Emulator, api: requests.Session) -> None:
+    """openapi.json, setName of PUT/GET/DELETE /secrets/{setName}: 3 to 63 characters,
+    `^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$` (a DNS subdomain)."""
+    for good in ("abc", "a-b", "my.app-secrets", "a1.b2.c3", "x" * 63, "0-0"):
+        assert put(api, emu, good, secrets=pairs(A="1")).status_code == 202, good
+    for bad in (
+        "ab",  # too short
+        "x" * 64,  # too long
+        "My-Secrets",  # capitals (pcc 1.4.0 allows them)
+        "my_secrets",  # underscore (pcc 1.4.0 allows it)
+        "-abc",
+        "abc-",
+        "abc.",
+        "a..bc",
+        "a.-bc",
+    ):
+        answer = put(api, emu, bad, secrets=pairs(A="1"))
+        assert answer.status_code == 400, bad
+        assert answer.json() == {"error": "Invalid request format", "code": "GENERIC_BAD_REQUEST"}
+    assert sorted(emu.secret_sets) == sorted(
+        ["abc", "a-b", "my.app-secrets", "a1.b2.c3", "x" * 63, "0-0"]
+    )
+    # Reading or deleting a set that does not exist (a name no set can have included) is 404.
+    for missing in ("not-there", "My_Secrets"):
+        for answer in (
+            api.get(f"{emu.api_url}/v1/secrets/{missing}"),
+            api.delete(f"{emu.api_url}/v1/secrets/{missing}"),
+        ):
+            assert answer.status_code == 404
+            assert answer.json() == {"error": "Set not found", "code": "NOT_FOUND"}
