@@ -173,17 +173,19 @@ def run_in_process(workspace: Path, **inputs: str) -> InProcessRun:
     """Inputs as for `run_action`; the console reporter stands in for the runner."""
     import io
 
+    from pipecat_build.config.settings import build_settings
     from pipecat_build.job import action, default_sessions
     from pipecat_build.report.reporter import ConsoleReporter
-    from pipecat_build.settings import build_settings
+    from pipecat_build.runtime import Runtime
 
     merged = {**action_defaults(), **{k.replace("_", "-"): v for k, v in inputs.items()}}
     settings = build_settings(merged, workspace)
     stream = io.StringIO()
     out = ConsoleReporter(stream, verbose=True)
     out.mask(settings.api_key)
-    with default_sessions() as (api, storage):
-        code = action(settings, api, storage, out)
+    runtime = Runtime.from_environ(os.environ)
+    with default_sessions(runtime) as (api, storage):
+        code = action(settings, api, storage, out, runtime=runtime)
     run = InProcessRun(code, stream.getvalue(), dict(out.outputs), "\n".join(out.summaries))
     assert TEST_KEY not in run.log and TEST_KEY not in run.summary
     assert not any(TEST_KEY in value for value in run.outputs.values())

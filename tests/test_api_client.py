@@ -15,7 +15,12 @@ from pipecat_build.api.builds import BuildsApi
 from pipecat_build.api.connection import AnswerLost, ApiConnection, ApiError, api_timeout
 from pipecat_build.api.transport import HttpClient, HttpResponse
 from pipecat_build.errors import InputError
-from pipecat_build.retry_policy import RetryPolicy, budget_policy, retry_after_seconds
+from pipecat_build.retry_policy import (
+    RetryPolicy,
+    base_delay,
+    budget_policy,
+    retry_after_seconds,
+)
 from pipecat_cloud_emulator import Emulator, EmulatorConfig, Fault
 
 from .action_harness import TEST_KEY
@@ -179,10 +184,10 @@ def test_environment_knobs_shorten_only_what_they_name() -> None:
     assert api_timeout({"PIPECAT_BUILD_HTTP_TIMEOUT": "0.5"}) == (10.0, 0.5)
     for junk in ("", "soon", "-1", "0", "nan", "inf"):
         assert api_timeout({"PIPECAT_BUILD_HTTP_TIMEOUT": junk}) == (10.0, 30.0)
-    production = budget_policy(environ={})
+    production = budget_policy()
     assert production.base_delay == 0.5 and production.total_deadline == 300.0
-    assert budget_policy(environ={"PIPECAT_BUILD_RETRY_BASE_DELAY": "0.01"}).base_delay == 0.01
-    assert budget_policy(90.0, environ={}).total_deadline == 90.0
+    assert base_delay({"PIPECAT_BUILD_RETRY_BASE_DELAY": "0.01"}) == 0.01
+    assert budget_policy(90.0).total_deadline == 90.0
 
 
 @pytest.mark.parametrize(("header", "seconds"), [("2", 2.0), ("0.2", 0.2), (None, None),

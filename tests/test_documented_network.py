@@ -5,6 +5,7 @@ bundle variable wins, the upload's idle limit, and storage redirects that are no
 from __future__ import annotations
 
 import contextlib
+import os
 import select
 import socket
 import ssl
@@ -34,6 +35,11 @@ def no_ambient_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
+
+
+def front_door_client() -> HttpClient:
+    """A client as the front doors make one: its CA bundle read from the environment."""
+    return HttpClient(ca_bundle=ca_bundle_of(os.environ))
 
 
 # -- loopback servers -------------------------------------------------------------------------
@@ -202,7 +208,7 @@ def test_https_proxy_tunnels_to_a_tls_server_with_connect(
         try:
             monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
             monkeypatch.setenv("https_proxy", proxy.url)
-            with HttpClient() as client:
+            with front_door_client() as client:
                 answer = client.request("GET", f"https://{API_HOST}/v1/x", timeout=QUICK)
         finally:
             proxy.close()
@@ -219,11 +225,11 @@ def test_a_tls_inspecting_proxy_signed_by_a_private_ca_is_trusted_through_ssl_ce
         proxy = ConnectProxy(port, intercept=authority)
         try:
             monkeypatch.setenv("https_proxy", proxy.url)
-            with HttpClient() as client, pytest.raises(TransportError) as refused:
+            with front_door_client() as client, pytest.raises(TransportError) as refused:
                 client.request("GET", f"https://{API_HOST}/v1/x", timeout=QUICK)
             assert refused.value.kind == "tls" and seen == []
             monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
-            with HttpClient() as client:
+            with front_door_client() as client:
                 answer = client.request("GET", f"https://{API_HOST}/v1/x", timeout=QUICK)
         finally:
             proxy.close()
@@ -240,11 +246,11 @@ def test_an_https_proxy_whose_own_certificate_comes_from_a_private_ca(
         proxy = ConnectProxy(port, tls=tls_context(authority, "127.0.0.1"))
         try:
             monkeypatch.setenv("https_proxy", proxy.url)
-            with HttpClient() as client, pytest.raises(TransportError) as refused:
+            with front_door_client() as client, pytest.raises(TransportError) as refused:
                 client.request("GET", f"https://{API_HOST}/v1/x", timeout=QUICK)
             assert refused.value.kind == "tls" and proxy.requests == []
             monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
-            with HttpClient() as client:
+            with front_door_client() as client:
                 answer = client.request("GET", f"https://{API_HOST}/v1/x", timeout=QUICK)
         finally:
             proxy.close()
@@ -264,7 +270,7 @@ def test_the_upload_goes_through_https_proxy_too(
             monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
             monkeypatch.setenv("https_proxy", proxy.url)
             ticket = UploadTicket("u1", "https://bucket.example.invalid/", [("key", "k")], 0.0)
-            with HttpClient() as client:
+            with front_door_client() as client:
                 upload_archive(client, ticket, archive)
         finally:
             proxy.close()
@@ -307,11 +313,11 @@ def test_the_variable_that_comes_first_decides_which_ca_is_trusted(
         url = f"https://127.0.0.1:{port}/v1/x"
         monkeypatch.setenv(first, str(bundle))
         monkeypatch.setenv(second, str(other))
-        with HttpClient() as client:
+        with front_door_client() as client:
             assert client.request("GET", url, timeout=QUICK).status == 200
         monkeypatch.setenv(first, str(other))
         monkeypatch.setenv(second, str(bundle))
-        with HttpClient() as client, pytest.raises(TransportError) as refused:
+        with front_door_client() as client, pytest.raises(TransportError) as refused:
             client.request("GET", url, timeout=QUICK)
         assert refused.value.kind == "tls"
 
@@ -344,8 +350,8 @@ def test_storage_that_stops_reading_fails_the_attempt_as_retryable_after_the_idl
 
     def attempt() -> None:
         try:
-            with HttpClient() as client:
-                upload_archive(client, ticket, archive)
+            with front_door_client() as client:
+                upload_archive(client, ticket, archive, timeout=upload_timeout(os.environ))
             outcome.append(None)
         except BaseException as exc:
             outcome.append(exc)
@@ -375,7 +381,7 @@ def test_a_storage_redirect_is_not_followed_and_fails_the_upload_clearly(tmp_pat
         target = f"http://127.0.0.1:{elsewhere}/other-bucket"
         with http_server(Redirector, target=target) as (storage, storage_saw):
             ticket = UploadTicket("u1", f"http://127.0.0.1:{storage}/", [("key", "k")], 0.0)
-            with HttpClient() as client, pytest.raises(StorageError) as refused:
+            with front_door_client() as client, pytest.raises(StorageError) as refused:
                 upload_archive(client, ticket, archive)
     assert storage_saw == ["POST / HTTP/1.1"]
     assert elsewhere_saw == [], "the redirect was followed"

@@ -28,11 +28,12 @@ import pytest
 from pipecatcloud._utils.build_utils import create_deterministic_tarball, get_exclusions
 
 from pipecat_build.api.transport import HttpClient
+from pipecat_build.config.settings import build_settings
 from pipecat_build.inputs import ACTION, CLI
 from pipecat_build.job import action, run_job
 from pipecat_build.report.reporter import ConsoleReporter
 from pipecat_build.run import Run
-from pipecat_build.settings import build_settings
+from pipecat_build.runtime import Runtime
 from pipecat_cloud_emulator import Emulator, Fault
 
 from .action_harness import ROOT, TEST_KEY, action_defaults, run_action
@@ -412,7 +413,8 @@ def job(workspace: Path, vocabulary: Any = ACTION, verbose: bool = False,
         **inputs: str) -> tuple[int, ConsoleReporter, str]:
     merged = {**action_defaults(), **{k.replace("_", "-"): v for k, v in inputs.items()}}
     with console(verbose) as (out, stream):
-        code = run_job(merged, workspace, out, run=Run(), vocabulary=vocabulary)
+        code = run_job(merged, workspace, out, run=Run(), vocabulary=vocabulary,
+                       runtime=Runtime.from_environ(os.environ))
     log = stream.getvalue()
     assert TEST_KEY not in log
     return code, out, log
@@ -566,7 +568,7 @@ def test_action_in_process_sets_each_output_through_the_reporter_once(
     out = CountingReporter()
     run = Run()
     with HttpClient() as api, HttpClient() as storage:
-        code = action(settings, api, storage, out, run)
+        code = action(settings, api, storage, out, run, runtime=Runtime(retry_base_delay=0.005))
     assert code == 0, out.log
     [build] = emulator.builds
     assert run.started_builds == [build["id"]]
@@ -587,7 +589,7 @@ def test_an_input_error_is_exit_1_in_the_vocabularys_words(
     opened = []
 
     @contextlib.contextmanager
-    def sessions() -> Iterator[tuple[HttpClient, HttpClient]]:
+    def sessions(runtime: Runtime) -> Iterator[tuple[HttpClient, HttpClient]]:
         opened.append(True)
         raise AssertionError("no session is opened for bad input")
         yield  # pragma: no cover
@@ -613,7 +615,7 @@ def test_an_unexpected_exception_in_a_collaborator_is_one_line_and_exit_1(
     out = CountingReporter()
 
     @contextlib.contextmanager
-    def sessions() -> Iterator[tuple[HttpClient, HttpClient]]:
+    def sessions(runtime: Runtime) -> Iterator[tuple[HttpClient, HttpClient]]:
         with BrokenClient() as api, BrokenClient() as storage:
             yield api, storage
 

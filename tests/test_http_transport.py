@@ -4,6 +4,7 @@ the environment, no `.netrc`, no redirects, and what a failure says."""
 from __future__ import annotations
 
 import json
+import os
 import ssl
 import threading
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from pipecat_build.api.storage import StorageError, upload_archive
 from pipecat_build.api.transport import HttpClient, Timeouts, TransportError
 from pipecat_build.errors import InputError
 from pipecat_build.models import UploadTicket
+from pipecat_build.runtime import Runtime
 
 from .action_harness import TEST_KEY
 
@@ -109,7 +111,8 @@ def test_a_ca_bundle_named_in_the_environment_is_trusted(
     bundle = tmp_path / "ca.pem"
     authority.cert_pem.write_to_path(str(bundle))
     monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
-    with HttpClient() as client:
+    runtime = Runtime.from_environ(os.environ)  # as the front doors read it
+    with HttpClient(ca_bundle=runtime.ca_bundle) as client:
         assert BuildsApi(ApiConnection(client, https, TEST_KEY)).default_region() == "us-west"
 
 

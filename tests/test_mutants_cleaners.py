@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipecat_build.cleaners import (
+from pipecat_build.config.cleaners import (
     clean_agent_name,
     clean_api_key,
     clean_api_url,
@@ -35,11 +35,11 @@ def error_of(call: object, *args: object, **kwargs: object) -> InputError:
 
 
 def test_api_key_errors_read_whole() -> None:
-    assert str(error_of(clean_api_key, " ")) == (
+    assert str(error_of(clean_api_key, "api-key", " ")) == (
         "Input 'api-key': is empty; pass your Pipecat Cloud private API key from a secret, "
         "e.g. `api-key: ${{ secrets.PIPECAT_API_KEY }}` (a missing secret arrives empty)"
     )
-    assert str(error_of(clean_api_key, "pk_a\tb")) == (
+    assert str(error_of(clean_api_key, "api-key", "pk_a\tb")) == (
         "Input 'api-key': contains white space; copy the key again without it"
     )
 
@@ -53,7 +53,7 @@ def test_api_key_errors_read_whole() -> None:
     ],
 )
 def test_api_url_keeps_a_base_path(raw: str, cleaned: str) -> None:
-    assert clean_api_url(raw) == cleaned
+    assert clean_api_url("api-url", raw) == cleaned
 
 
 @pytest.mark.parametrize(
@@ -66,13 +66,13 @@ def test_api_url_keeps_a_base_path(raw: str, cleaned: str) -> None:
     ],
 )
 def test_api_url_with_credentials_query_or_fragment_is_refused(raw: str) -> None:
-    assert str(error_of(clean_api_url, raw)) == (
+    assert str(error_of(clean_api_url, "api-url", raw)) == (
         "Input 'api-url': must be a base URL without credentials, query or fragment"
     )
 
 
 def test_plain_http_to_a_remote_host_says_why_and_what_is_accepted() -> None:
-    assert str(error_of(clean_api_url, "http://api.example.com")) == (
+    assert str(error_of(clean_api_url, "api-url", "http://api.example.com")) == (
         "Input 'api-url': plain http to 'api.example.com' would send the API key unencrypted; "
         "use https (http is accepted only for loopback hosts such as 127.0.0.1)"
     )
@@ -87,14 +87,14 @@ def test_plain_http_to_a_remote_host_says_why_and_what_is_accepted() -> None:
     ],
 )
 def test_an_api_url_ending_in_v1_suggests_the_base(raw: str, url: str, base: str) -> None:
-    assert str(error_of(clean_api_url, raw)) == (
+    assert str(error_of(clean_api_url, "api-url", raw)) == (
         f"Input 'api-url': '{url}' ends in /v1, which is added to every path; use '{base}'"
     )
 
 
 def test_durations_and_counts_below_one_are_accepted_where_positive() -> None:
-    assert clean_positive_seconds("poll-interval", "0.5", 5.0) == 0.5
-    assert clean_positive_int("max-parallel", "1", 4) == 1
+    assert clean_positive_seconds("poll-interval", "0.5") == 0.5
+    assert clean_positive_int("max-parallel", "1") == 1
 
 
 @pytest.mark.parametrize(("raw", "value"), [("", None), ("  ", None), ("0", 0), (" 3 ", 3),
@@ -139,35 +139,35 @@ def test_optional_choice_is_unset_when_empty_and_checked_otherwise() -> None:
 
 
 def test_errors_about_the_project_file_name_the_file() -> None:
-    region = error_of(clean_region, "EU", "pcc-deploy.toml", is_file=True)
+    region = error_of(clean_region, "pcc-deploy.toml", "EU", is_file=True)
     assert str(region) == "pcc-deploy.toml: 'EU' is not a region code such as us-west"
-    outside = error_of(clean_dockerfile, "../Dockerfile", "pcc-deploy.toml", is_file=True)
+    outside = error_of(clean_dockerfile, "pcc-deploy.toml", "../Dockerfile", is_file=True)
     assert str(outside) == (
         "pcc-deploy.toml: '../Dockerfile' must be a path inside the build context, relative to it"
     )
-    empty = error_of(clean_dockerfile, " ", "pcc-deploy.toml", is_file=True)
+    empty = error_of(clean_dockerfile, "pcc-deploy.toml", " ", is_file=True)
     assert str(empty) == "pcc-deploy.toml: is empty; give the Dockerfile's path, e.g. Dockerfile"
-    agent = error_of(clean_agent_name, "My_Agent", "pcc-deploy.toml", is_file=True)
+    agent = error_of(clean_agent_name, "pcc-deploy.toml", "My_Agent", is_file=True)
     assert str(agent).startswith("pcc-deploy.toml: 'My_Agent' is not a valid agent name")
 
 
 def test_dockerfile_errors_name_the_input() -> None:
-    assert str(error_of(clean_dockerfile, "/Dockerfile")) == (
+    assert str(error_of(clean_dockerfile, "dockerfile", "/Dockerfile")) == (
         "Input 'dockerfile': '/Dockerfile' must be a path inside the build context, relative to it"
     )
-    assert str(error_of(clean_dockerfile, "./")) == (
+    assert str(error_of(clean_dockerfile, "dockerfile", "./")) == (
         "Input 'dockerfile': is empty; give the Dockerfile's path, e.g. Dockerfile"
     )
 
 
 @pytest.mark.parametrize("name", ["a", "my-agent", "a1", "x" * 54, "0-9"])
 def test_agent_names_accepted(name: str) -> None:
-    assert clean_agent_name(f" {name} ") == name
+    assert clean_agent_name("agent-name", f" {name} ") == name
 
 
 @pytest.mark.parametrize("name", ["", "-a", "a-", "My-agent", "a_b", "a.b", "x" * 55])
 def test_agent_names_refused(name: str) -> None:
-    assert str(error_of(clean_agent_name, name)) == (
+    assert str(error_of(clean_agent_name, "agent-name", name)) == (
         f"Input 'agent-name': '{name}' is not a valid agent name: lower-case letters, digits "
         "and '-', starting and ending with a letter or digit, at most 54 characters"
     )
@@ -182,17 +182,18 @@ def test_folder_errors_about_the_project_file_name_the_file(tmp_path: Path) -> N
         (tmp_path / "file.txt", "file.txt", "'file.txt' is not a folder"),
     ]
     for path, shown, detail in cases:
-        error = error_of(folder_in_workspace, path, shown, tmp_path, "pcc-deploy.toml",
+        error = error_of(folder_in_workspace, "pcc-deploy.toml", path, shown, tmp_path,
                          is_file=True)
         assert str(error) == f"pcc-deploy.toml: {detail}"
 
 
 def test_secrets_read_as_dotenv_text() -> None:
     raw = 'A=1\n# a comment\n\nexport B = "two words"\nlower.dot-dash=x\n_U=\nA=3\n'
-    assert clean_secrets(raw) == (("A", "3"), ("B", "two words"), ("lower.dot-dash", "x"),
-                                  ("_U", ""))
-    assert clean_secrets("") == ()
-    assert clean_secrets(" \n\n") == ()
+    assert clean_secrets("secrets", raw) == (
+        ("A", "3"), ("B", "two words"), ("lower.dot-dash", "x"), ("_U", "")
+    )
+    assert clean_secrets("secrets", "") == ()
+    assert clean_secrets("secrets", " \n\n") == ()
 
 
 @pytest.mark.parametrize(
@@ -207,10 +208,10 @@ def test_secrets_read_as_dotenv_text() -> None:
     ],
 )
 def test_secrets_refused_by_line_number(raw: str, message: str) -> None:
-    assert str(error_of(clean_secrets, raw)) == message
+    assert str(error_of(clean_secrets, "secrets", raw)) == message
 
 
 def test_secret_errors_use_the_front_doors_name_and_never_show_a_value() -> None:
-    error = error_of(clean_secrets, "TOKEN=s3cr3t\n=s3cr3t\n", "--secrets")
+    error = error_of(clean_secrets, "--secrets", "TOKEN=s3cr3t\n=s3cr3t\n")
     assert error.input_name == "--secrets"
     assert "s3cr3t" not in str(error)

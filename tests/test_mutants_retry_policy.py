@@ -19,6 +19,7 @@ from pipecat_build.retry_policy import (
     Deadline,
     RetryPolicy,
     Transient,
+    base_delay,
     budget_policy,
     is_retryable_status,
     parse_retry_after,
@@ -131,20 +132,17 @@ def test_a_wait_that_would_use_the_whole_remaining_budget_gives_up() -> None:
     ],
 )
 def test_the_base_delay_knob(value: str, base: float) -> None:
-    policy = budget_policy(60.0, environ={"PIPECAT_BUILD_RETRY_BASE_DELAY": value})
+    assert base_delay({"PIPECAT_BUILD_RETRY_BASE_DELAY": value}) == base
+    policy = budget_policy(60.0, base_delay({"PIPECAT_BUILD_RETRY_BASE_DELAY": value}))
     assert policy.base_delay == base
     assert policy.max_delay == 20.0
     assert policy.total_deadline == 60.0
 
 
-def test_the_base_delay_knob_is_read_from_the_environment_by_default(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("PIPECAT_BUILD_RETRY_BASE_DELAY", "0.02")
-    assert budget_policy().base_delay == 0.02
+def test_the_policy_defaults_to_production_backoff_and_budget() -> None:
+    assert budget_policy().base_delay == 0.5
     assert budget_policy().total_deadline == DEFAULT_BUDGET == 300.0
-    # An explicit environment wins over the process's own.
-    assert budget_policy(environ={}).base_delay == 0.5
+    assert base_delay({}) == 0.5
 
 
 def test_a_transient_failure_reads_as_its_problem() -> None:

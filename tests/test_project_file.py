@@ -13,8 +13,8 @@ import pytest
 from pipecatcloud._utils.build_utils import create_deterministic_tarball, get_exclusions
 from pipecatcloud._utils.deploy_utils import load_deploy_config_file
 
+from pipecat_build.config.settings import build_settings
 from pipecat_build.errors import InputError
-from pipecat_build.settings import build_settings
 from pipecat_cloud_emulator import Emulator, EmulatorConfig
 
 from .action_harness import TEST_KEY, run_action

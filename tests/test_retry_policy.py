@@ -229,7 +229,7 @@ def _outage(clock: Clock, until: float) -> object:
 def test_a_90_second_outage_is_ridden_out_within_the_budget() -> None:
     clock = Clock()
     lines: list[str] = []
-    policy = budget_policy(300.0, environ={})
+    policy = budget_policy(300.0)
     result = retry(_outage(clock, 90.0), what="list builds", policy=policy, wait=clock.wait,  # type: ignore[arg-type]
                    rng=random.Random(1), on_retry=lines.append, clock=clock)
     assert result == "ok" and clock.now >= 90.0
@@ -239,7 +239,7 @@ def test_a_90_second_outage_is_ridden_out_within_the_budget() -> None:
 
 def test_an_outage_longer_than_the_budget_fails_with_the_last_failure() -> None:
     clock = Clock()
-    policy = budget_policy(60.0, environ={})
+    policy = budget_policy(60.0)
     with pytest.raises(RuntimeError, match="503"):
         retry(_outage(clock, 1e9), what="x", policy=policy, wait=clock.wait,  # type: ignore[arg-type]
               rng=random.Random(2), on_retry=lambda line: None, clock=clock)
@@ -253,7 +253,7 @@ def test_other_errors_are_not_retried() -> None:
         raise ValueError("HTTP 400")
 
     with pytest.raises(ValueError):
-        retry(attempt, what="x", policy=budget_policy(300.0, environ={}), wait=clock.wait,
+        retry(attempt, what="x", policy=budget_policy(300.0), wait=clock.wait,
               rng=random.Random(3), on_retry=lambda line: None, clock=clock)
     assert clock.waits == []
 
@@ -267,6 +267,6 @@ def test_retry_after_sets_the_floor_of_the_wait() -> None:
             raise Transient(RuntimeError("429"), "HTTP 429", retry_after=7.0)
         return "ok"
 
-    assert retry(attempt, what="x", policy=budget_policy(300.0, environ={}), wait=clock.wait,
+    assert retry(attempt, what="x", policy=budget_policy(300.0), wait=clock.wait,
                  rng=random.Random(4), on_retry=lambda line: None, clock=clock) == "ok"
     assert clock.waits and clock.waits[0] >= 7.0

@@ -16,6 +16,9 @@ import pytest
 from pipecat_build.archive.git_tracked import tracked_files
 from pipecat_build.archive.select import SelectionOptions, select_context
 from pipecat_build.errors import InputError
+from pipecat_build.runtime import git_environment
+
+GIT_ENV = git_environment(os.environ)
 
 TOKEN = "AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hzX3NlY3JldA=="
 
@@ -368,7 +371,7 @@ def test_tracked_files_lists_arcnames_relative_to_context(tmp_path: Path) -> Non
         (tmp_path / rel).write_text("x")
     _git(tmp_path, "add", ".")
     (tmp_path / "agent" / "untracked.txt").write_text("x")
-    assert tracked_files(tmp_path / "agent") == {"Dockerfile", "bot.py", "sp ace é.txt"}
+    assert tracked_files(tmp_path / "agent", GIT_ENV) == {"Dockerfile", "bot.py", "sp ace é.txt"}
 
 
 @needs_git
@@ -379,11 +382,11 @@ def test_tracked_files_in_a_checkout_owned_by_another_user(tmp_path: Path) -> No
     _git(tmp_path, "add", "a.txt")
     for path in [tmp_path, *tmp_path.rglob("*")]:
         os.lchown(path, 1001, 1001)  # like the runner's checkout, while we run as root
-    assert tracked_files(tmp_path) == {"a.txt"}
+    assert tracked_files(tmp_path, GIT_ENV) == {"a.txt"}
 
 
 @needs_git
 def test_tracked_files_outside_a_work_tree(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
-        tracked_files(tmp_path)
+        tracked_files(tmp_path, GIT_ENV)
     assert info.value.input_name == "files" and str(tmp_path) in str(info.value)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from pipecat_build.cleaners import (
+from pipecat_build.config.cleaners import (
     clean_api_key,
     clean_api_url,
     clean_bool,
@@ -21,10 +21,11 @@ from pipecat_build.cleaners import (
     clean_positive_seconds,
     clean_region,
 )
+from pipecat_build.config.services import clean_services
+from pipecat_build.config.settings import build_settings
 from pipecat_build.errors import InputError
 from pipecat_build.inputs import DEFAULT_API_URL, read_action_inputs
-from pipecat_build.services import clean_services
-from pipecat_build.settings import build_settings
+from pipecat_build.mode import RunMode
 
 from .action_harness import action_defaults
 
@@ -70,14 +71,14 @@ def test_action_yml_defaults_give_working_settings(tree: Path) -> None:
     inputs = {**action_defaults(), "api-key": "pk_x", "context": "agent"}
     settings = build_settings(inputs, tree)
     assert settings.api_url == DEFAULT_API_URL
-    assert (settings.force, settings.plan_only, settings.include_git) == (False, False, False)
+    assert (settings.force, settings.include_git) == (False, False)
+    assert settings.mode is RunMode.BUILD
     assert (settings.build_timeout, settings.poll_interval) == (1800.0, 5.0)
     assert (settings.compression, settings.files, settings.ignore_rules) == ("cli", "all", "cli")
     assert (settings.secret_files, settings.max_parallel) == ("warn", 4)
     [target] = settings.targets
     assert target.context_dir == (tree / "agent").resolve()
     assert (target.dockerfile, target.region, target.name) == ("Dockerfile", None, "")
-    assert not settings.multi_service
 
 
 def test_missing_inputs_take_the_same_defaults(tree: Path) -> None:
@@ -90,9 +91,9 @@ def test_missing_inputs_take_the_same_defaults(tree: Path) -> None:
 
 
 def test_api_key() -> None:
-    assert clean_api_key("  pk_abc \n") == "pk_abc"
-    assert "secrets" in fails("api-key", clean_api_key, "")
-    assert "white space" in fails("api-key", clean_api_key, "pk a")
+    assert clean_api_key("api-key", "  pk_abc \n") == "pk_abc"
+    assert "secrets" in fails("api-key", clean_api_key, "api-key", "")
+    assert "white space" in fails("api-key", clean_api_key, "api-key", "pk a")
 
 
 @pytest.mark.parametrize(
@@ -107,7 +108,7 @@ def test_api_key() -> None:
     ],
 )
 def test_api_url_accepted(raw: str, cleaned: str) -> None:
-    assert clean_api_url(raw) == cleaned
+    assert clean_api_url("api-url", raw) == cleaned
 
 
 @pytest.mark.parametrize(
@@ -123,7 +124,7 @@ def test_api_url_accepted(raw: str, cleaned: str) -> None:
     ],
 )
 def test_api_url_refused(raw: str, hint: str) -> None:
-    assert hint in fails("api-url", clean_api_url, raw)
+    assert hint in fails("api-url", clean_api_url, "api-url", raw)
 
 
 @pytest.mark.parametrize("word", ["true", "TRUE", " yes ", "on", "1"])
@@ -141,55 +142,52 @@ def test_bool_refused_names_the_input() -> None:
 
 
 def test_seconds() -> None:
-    assert clean_positive_seconds("build-timeout", "", 1800.0) == 1800.0
-    assert clean_positive_seconds("build-timeout", " 2.5 ", 1800.0) == 2.5
+    assert clean_positive_seconds("build-timeout", " 2.5 ") == 2.5
     for bad in ("0", "-1", "nan", "inf", "soon"):
-        message = fails("poll-interval", clean_positive_seconds, "poll-interval", bad, 5.0)
+        message = fails("poll-interval", clean_positive_seconds, "poll-interval", bad)
         assert "positive" in message
 
 
 def test_max_parallel() -> None:
-    assert clean_positive_int("max-parallel", "", 4) == 4
-    assert clean_positive_int("max-parallel", " 8 ", 4) == 8
+    assert clean_positive_int("max-parallel", " 8 ") == 8
     for bad in ("0", "-2", "1.5", "many"):
-        assert "whole number" in fails("max-parallel", clean_positive_int, "max-parallel", bad, 4)
+        assert "whole number" in fails("max-parallel", clean_positive_int, "max-parallel", bad)
 
 
 def test_choice_defaults_to_the_first_and_ignores_case() -> None:
-    assert clean_choice("files", "", ("all", "tracked")) == "all"
     assert clean_choice("files", " Tracked ", ("all", "tracked")) == "tracked"
     assert "all, tracked" in fails("files", clean_choice, "files", "some", ("all", "tracked"))
 
 
 def test_region() -> None:
-    assert clean_region("") is None
-    assert clean_region(" eu-central ") == "eu-central"
-    assert "region code" in fails("region", clean_region, "EU Central")
-    fails("services", clean_region, "us_west", "services")
+    assert clean_region("region", "") is None
+    assert clean_region("region", " eu-central ") == "eu-central"
+    assert "region code" in fails("region", clean_region, "region", "EU Central")
+    fails("services", clean_region, "services", "us_west")
 
 
 @pytest.mark.parametrize("bad", ["/etc/Dockerfile", "../Dockerfile", "a/../../Dockerfile", "", "."])
 def test_dockerfile_refused(bad: str) -> None:
-    fails("dockerfile", clean_dockerfile, bad)
+    fails("dockerfile", clean_dockerfile, "dockerfile", bad)
 
 
 def test_dockerfile_normalised() -> None:
-    assert clean_dockerfile(" docker\\Dockerfile.prod ") == "docker/Dockerfile.prod"
-    assert clean_dockerfile("./Dockerfile") == "Dockerfile"
+    assert clean_dockerfile("dockerfile", " docker\\Dockerfile.prod ") == "docker/Dockerfile.prod"
+    assert clean_dockerfile("dockerfile", "./Dockerfile") == "Dockerfile"
 
 
 def test_context(tree: Path) -> None:
-    assert clean_context("", tree) == tree.resolve()
-    assert clean_context("svc/a/", tree) == (tree / "svc/a").resolve()
-    assert "does not exist" in fails("context", clean_context, "nope", tree)
-    assert "not a folder" in fails("context", clean_context, "file.txt", tree)
-    assert "outside the workspace" in fails("context", clean_context, "..", tree)
+    assert clean_context("context", "", tree) == tree.resolve()
+    assert clean_context("context", "svc/a/", tree) == (tree / "svc/a").resolve()
+    assert "does not exist" in fails("context", clean_context, "context", "nope", tree)
+    assert "not a folder" in fails("context", clean_context, "context", "file.txt", tree)
+    assert "outside the workspace" in fails("context", clean_context, "context", "..", tree)
 
 
 def test_context_symlink_out_of_the_workspace_is_refused(tree: Path, tmp_path: Path) -> None:
     (tmp_path / "outside").mkdir()
     (tree / "link").symlink_to(tmp_path / "outside")
-    assert "outside the workspace" in fails("context", clean_context, "link", tree)
+    assert "outside the workspace" in fails("context", clean_context, "context", "link", tree)
 
 
 _SEGMENT = st.one_of(
@@ -205,7 +203,7 @@ _PATHS = st.tuples(
 @given(raw=_PATHS)
 def test_dockerfile_never_leaves_the_context(raw: str) -> None:
     try:
-        cleaned = clean_dockerfile(raw)
+        cleaned = clean_dockerfile("dockerfile", raw)
     except InputError:
         return
     assert not cleaned.startswith("/")
@@ -226,7 +224,7 @@ def test_context_never_leaves_the_workspace(
     (root / "sibling").mkdir(exist_ok=True)
     workspace = root / "ws"
     try:
-        folder = clean_context(raw, workspace)
+        folder = clean_context("context", raw, workspace)
     except InputError as exc:
         assert exc.input_name == "context"
         return
@@ -296,7 +294,7 @@ def test_services_input_overrides_context_and_marks_a_multi_service_run(tree: Pa
     settings = build_settings(
         {"api-key": "k", "services": "a: svc/a", "context": "agent", "max-parallel": "2"}, tree
     )
-    assert settings.multi_service and settings.max_parallel == 2
+    assert settings.mode.many and settings.max_parallel == 2
     assert [t.name for t in settings.targets] == ["a"]
 
 
@@ -305,8 +303,8 @@ def test_services_input_overrides_context_and_marks_a_multi_service_run(tree: Pa
     [('A=1\n\nB="open', 3), ("# c\nA=1\n\n\nnot a pair =\n", 5), ("A=1\n  \nC\n", 3)],
 )
 def test_a_bad_secrets_line_is_named_by_its_own_number(text: str, line: int) -> None:
-    from pipecat_build.cleaners import clean_secrets
+    from pipecat_build.config.cleaners import clean_secrets
 
-    message = fails("secrets", clean_secrets, text)
+    message = fails("secrets", clean_secrets, "secrets", text)
     assert f"line {line}" in message
     assert "open" not in message, "never the line's text: it may hold a value"

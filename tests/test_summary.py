@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from pipecat_build.config.settings import Target
 from pipecat_build.models import Build
-from pipecat_build.outcome import Outcome
+from pipecat_build.outcome import Outcome, RunStatus
 from pipecat_build.report.summary import plan_summary, services_summary, single_summary
-from pipecat_build.settings import Target
 from pipecat_cloud_emulator import Emulator
 
 from .action_harness import TEST_KEY, run_action
@@ -44,12 +44,11 @@ def tables(markdown: str) -> list[list[list[str]]]:
 def outcome(name: str, **fields: object) -> Outcome:
     target = Target(name=name, context_dir=Path("/ws") / (name or "."), dockerfile="Dockerfile",
                     region=None)
-    result = Outcome(target)
-    for key, value in fields.items():
-        if key == "build" and isinstance(value, dict):
-            value = Build.parse(value)  # as the API client hands it on
-        setattr(result, key, value)
-    return result
+    if isinstance(fields.get("build"), dict):
+        fields["build"] = Build.parse(fields["build"])  # as the API client hands it on
+    if isinstance(fields.get("status"), str):
+        fields["status"] = RunStatus(fields["status"])
+    return Outcome(target, **fields)  # type: ignore[arg-type]
 
 
 def built(name: str, *, cached: bool = False) -> Outcome:
@@ -90,7 +89,7 @@ def test_services_summary_has_a_row_per_service() -> None:
 
 
 def test_plan_summary() -> None:
-    needs = outcome("fresh", status="planned", needs_build=True, context_hash="aaaa", region="x")
+    needs = outcome("fresh", status="planned", context_hash="aaaa", region="x")
     [table] = tables(plan_summary([needs, built("done")]))
     assert table[0] == ["Service", "Context hash", "Region", "Needs a build", "Existing image"]
     assert table[1] == ["fresh", "aaaa", "x", "yes", "-"]

@@ -1,6 +1,7 @@
-"""The one front door: `run_job(inputs, workspace, reporter, ...)` cleans the inputs, runs every
-target, and is the only place that writes outputs, the summary and the exit code. The GitHub
-entry and the CLI differ only in where inputs come from and how results are shown.
+"""The one front door: `run_job(inputs, workspace, reporter, ...)` reads the settings once,
+runs what their mode says (`RUNNERS`, the one dispatch on it), and hands the outcomes to
+`report/` for outputs, summary and exit code. The GitHub entry and the CLI differ only in
+where inputs come from and how results are shown.
 
 `action(settings, api_session, storage_session, out, run)` is the job with its collaborators
 passed in, so tests hand in their own.
@@ -9,56 +10,54 @@ passed in, so tests hand in their own.
 from __future__ import annotations
 
 import contextlib
-import json
-import random
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-from .api.builds import BuildsApi
 from .api.connection import ApiConnection
 from .api.transport import HttpClient
+from .config import RunMode, Settings, build_settings
 from .errors import ActionError, InputError
+from .flow.many import run_all
 from .flow.reuse import RegionResolver
 from .flow.target import TargetFlow
 from .flow.tools import Tools
 from .inputs import ACTION, Vocabulary
 from .outcome import Outcome
-from .redact import printable
-from .report.reporter import PrefixedReporter, Reporter, SpokenReporter
+from .report.outputs import OutputWriter
+from .report.reporter import Reporter, SpokenReporter
+from .report.resolved import resolved_settings
+from .report.results import report_results
 from .retry_policy import budget_policy
 from .run import Run
-from .settings import Settings, Target
+from .runtime import Runtime
 
-Sessions = Callable[[], contextlib.AbstractContextManager[tuple[HttpClient, HttpClient]]]
+Sessions = Callable[[Runtime], contextlib.AbstractContextManager[tuple[HttpClient, HttpClient]]]
+Runner = Callable[[Tools, RegionResolver], list[Outcome]]
 
 
 @contextlib.contextmanager
-def default_sessions() -> Iterator[tuple[HttpClient, HttpClient]]:
+def default_sessions(runtime: Runtime) -> Iterator[tuple[HttpClient, HttpClient]]:
     """One client for the API (whose requests carry the key), one for storage (whose requests
     never do). Both verify TLS, honour the proxy variables and never read `.netrc`."""
-    with HttpClient() as api, HttpClient() as storage:
+    bundle = runtime.ca_bundle
+    with HttpClient(ca_bundle=bundle) as api, HttpClient(ca_bundle=bundle) as storage:
         yield api, storage
 
 
-class Outputs:
-    """Writes each output once (a value set early, like build-id, is not written again)."""
+def _one(*, plan: bool) -> Runner:
+    def run(tools: Tools, regions: RegionResolver) -> list[Outcome]:
+        (target,) = tools.settings.targets
+        return [TargetFlow(tools, regions, plan=plan).run(target)]
 
-    def __init__(self, out: Reporter) -> None:
-        self._out = out
-        self._written: dict[str, str] = {}
-        self._lock = threading.Lock()
+    return run
 
-    def set(self, name: str, value: str) -> None:
-        with self._lock:
-            if self._written.get(name) == value:
-                return
-            self._written[name] = value
-        self._out.set_output(name, value)
 
-    def set_all(self, values: Mapping[str, str]) -> None:
-        for name, value in values.items():
-            self.set(name, value)
+RUNNERS: Mapping[RunMode, Runner] = {
+    RunMode.BUILD: _one(plan=False),
+    RunMode.PLAN: _one(plan=True),
+    RunMode.SERVICES: lambda tools, regions: run_all(tools, regions, plan=False),
+    RunMode.PLAN_SERVICES: lambda tools, regions: run_all(tools, regions, plan=True),
+}
 
 
 def run_job(
@@ -69,21 +68,23 @@ def run_job(
     run: Run,
     vocabulary: Vocabulary = ACTION,
     sessions: Sessions = default_sessions,
+    runtime: Runtime | None = None,
     debug_traceback: bool = False,
 ) -> int:
     """Inputs to exit code: 0 when every target succeeded, 1 otherwise (one error line)."""
     try:
         # Before anything else is printed: the runner masks only what comes after this line.
         out.mask(inputs.get("api-key", "").strip())
-        from .settings import build_settings
-
         settings = build_settings(inputs, workspace)
         for warning in settings.warnings:
             out.warning(vocabulary.speak(warning))
         for target in settings.targets:
             out.debug(resolved_settings(settings, target))
-        with sessions() as (api_session, storage_session):
-            return action(settings, api_session, storage_session, out, run, vocabulary)
+        runtime = runtime or Runtime()
+        with sessions(runtime) as (api_session, storage_session):
+            return action(
+                settings, api_session, storage_session, out, run, vocabulary, runtime
+            )
     except InputError as exc:
         out.error(vocabulary.speak(exc.render(vocabulary.name)))
         return exc.exit_code
@@ -99,37 +100,6 @@ def run_job(
         return 1
 
 
-def resolved_settings(settings: Settings, target: Target) -> str:
-    """What `-v` (RUNNER_DEBUG on GitHub) shows for each target: every resolved setting and
-    where it came from. Secrets appear by key name only, never by value."""
-    sources = target.sources
-    label = f"[{target.label(settings.workspace)}] " if settings.multi_service else ""
-    folder = target.context_dir.relative_to(settings.workspace).as_posix() or "."
-    region = target.region or "(the organization's default, asked at run time)"
-    parts = [
-        f"context {folder} (from {sources.get('context', 'context')})",
-        f"Dockerfile {target.dockerfile} (from {sources.get('dockerfile', 'dockerfile')})",
-        f"region {region} (from {sources.get('region', 'region')})",
-        f"project file {target.project_file or 'none'}",
-        f"extra exclude patterns {list(target.extra_patterns) or 'none'}",
-        f"compression {settings.compression}",
-        f"files {settings.files}",
-        f"ignore-rules {settings.ignore_rules}",
-        f"include-git {str(settings.include_git).lower()}",
-        f"secret-files {settings.secret_files}",
-    ]
-    deploy = target.deploy
-    if deploy is None:
-        parts.append("deploy: no")
-    else:
-        keys = ", ".join(key for key, _ in deploy.secrets) or "none"
-        parts.append(
-            f"deploy to agent {deploy.agent} (from {deploy.origin}), secret set "
-            f"{deploy.secret_set or 'none'}, secrets written: {keys}"
-        )
-    return printable(f"{label}resolved: " + "; ".join(parts))
-
-
 def action(
     settings: Settings,
     api_session: HttpClient,
@@ -137,17 +107,18 @@ def action(
     out: Reporter,
     run: Run | None = None,
     vocabulary: Vocabulary = ACTION,
+    runtime: Runtime | None = None,
 ) -> int:
-    """Runs every target and returns the exit code (0 when all succeeded)."""
+    """Runs what the settings' mode says and returns the exit code (0 when all succeeded)."""
     for target in settings.targets:  # secret-set values: masked before any step can print
         for _, value in target.deploy.secrets if target.deploy else ():
             out.mask(value)
     run = run or Run()
+    runtime = runtime or Runtime()
     if vocabulary.cli:
         out = SpokenReporter(out, vocabulary.speak)
-    outputs = Outputs(out)
-    single = not settings.multi_service
-    if single and not settings.plan_only:
+    outputs = OutputWriter(out, settings.mode)
+    if settings.mode is RunMode.BUILD:  # ids as soon as they exist, for `if: always()` steps
         run.on_build_started = lambda build_id: outputs.set("build-id", build_id)
 
         def deployment_started(agent: str, deployment_id: str) -> None:
@@ -159,149 +130,13 @@ def action(
         api_session,
         settings.api_url,
         settings.api_key,
-        policy=budget_policy(settings.retry_budget),
+        policy=budget_policy(settings.retry_budget, runtime.retry_base_delay),
+        timeout=runtime.api_timeout,
         sleep=run.wait,
         on_retry=out.line,
     )
-    builds = BuildsApi(connection)
-    tools = Tools(settings, builds, storage_session, out, run, random.Random())
-    regions = RegionResolver(builds)
-    if single and not settings.plan_only:
-        outcome = TargetFlow(tools, regions).run(settings.targets[0])
-        return _finish_single(outcome, outputs, out, vocabulary)
-    return _many(settings, tools, regions, outputs, vocabulary)
-
-
-def _failure_message(outcome: Outcome) -> str:
-    label = f"{outcome.target.name}: " if outcome.target.name else ""
-    where = f" (build {outcome.build_id})" if outcome.build_id else ""
-    error = outcome.error or (outcome.deploy.error if outcome.deploy else "") or "failed"
-    first, newline, rest = error.partition("\n")  # a traceback stays after the first line
-    message = f"{label}{first}{where}{newline}{rest}"
-    if outcome.last_log_lines and not outcome.built:
-        message += "\nLast log lines:\n" + "\n".join(outcome.last_log_lines)
-    return message
-
-
-def _finish_single(
-    outcome: Outcome, outputs: Outputs, out: Reporter, vocabulary: Vocabulary
-) -> int:
-    from .report.summary import single_summary
-
-    outputs.set_all(outcome.outputs())
-    out.add_summary(single_summary(outcome))
-    if outcome.ok:
-        verb = "reused" if outcome.cached else "built"
-        line = f"✅ {verb} {outcome.image_uri} (context {outcome.context_hash})"
-        if outcome.deploy is not None:
-            line += f"; agent {outcome.deploy.agent}: {outcome.deploy.status}"
-        out.line(line)
-        return 0
-    title = "Pipecat Cloud deploy" if outcome.built else "Pipecat Cloud build"
-    out.error(vocabulary.speak(_failure_message(outcome)), title=title)
-    return 1
-
-
-def _run_one(tools: Tools, regions: RegionResolver, target: Target) -> Outcome:
-    """One service of many: its lines carry its name; a bug in one does not stop the others."""
-    settings = tools.settings
-    if settings.multi_service:
-        tools = tools.with_reporter(PrefixedReporter(tools.out, target.label(settings.workspace)))
-    try:
-        return TargetFlow(tools, regions).run(target)
-    except ActionError:
-        raise
-    except Exception as exc:
-        outcome = Outcome(target)
-        outcome.error = f"unexpected error ({type(exc).__name__}): {exc}"
-        return outcome
-
-
-def _plan_matrix(outcomes: list[Outcome], workspace: Path) -> str:
-    """`strategy.matrix` for the services that need a build. `context` is the folder the input
-    named (before `pcc-deploy.toml` moved it), so a later run given it packs the same bytes."""
-    include = [
-        {
-            "service": o.target.label(workspace),
-            "context": o.target.input_folder(workspace),
-            "dockerfile": o.target.dockerfile,
-            "region": o.region,
-            "context-hash": o.context_hash,
-        }
-        for o in outcomes
-        if o.needs_build and not o.error
-    ]
-    return json.dumps({"include": include}, separators=(",", ":"))
-
-
-def _closing_line(outcomes: list[Outcome], plan_only: bool) -> str:
-    failed = sum(1 for o in outcomes if not o.ok)
-    if plan_only:
-        needed = sum(1 for o in outcomes if o.needs_build and not o.error)
-        reused = sum(1 for o in outcomes if o.ok and not o.needs_build)
-        line = f"plan: {needed} of {len(outcomes)} need a build, {reused} already built"
-    else:
-        built = sum(1 for o in outcomes if o.ok and not o.cached)
-        reused = sum(1 for o in outcomes if o.ok and o.cached)
-        line = f"{len(outcomes)} services: {built} built, {reused} reused"
-        deployed = sum(1 for o in outcomes if o.deploy is not None and o.ok)
-        if deployed:
-            line += f", {deployed} deployed"
-    if failed:
-        return f"❌ {line}, {failed} failed"
-    return f"✅ {line}"
-
-
-def _many(
-    settings: Settings,
-    tools: Tools,
-    regions: RegionResolver,
-    outputs: Outputs,
-    vocabulary: Vocabulary,
-) -> int:
-    """Several services at once, bounded by max-parallel; a failure waits for the others.
-    Also plan-only runs, of one target or many."""
-    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-
-    from .report.summary import plan_summary, services_summary
-
-    out = tools.out
-    results: dict[str, Outcome] = {}
-    pool = ThreadPoolExecutor(max_workers=settings.max_parallel, thread_name_prefix="service")
-    try:
-        futures: dict[Future[Outcome], Target] = {
-            pool.submit(_run_one, tools, regions, t): t for t in settings.targets
-        }
-        pending = set(futures)
-        while pending:
-            # A short timeout keeps the main thread responsive to SIGTERM.
-            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            for future in done:
-                results[futures[future].name] = future.result()
-    finally:
-        pool.shutdown(wait=not tools.run.cancel.is_set(), cancel_futures=True)
-    outcomes = [results[t.name] for t in settings.targets]
-    workspace = settings.workspace
-
-    if not settings.multi_service:  # plan-only for one context: its own outputs too
-        outputs.set_all(outcomes[0].outputs())
-    if settings.plan_only:
-        outputs.set("matrix", _plan_matrix(outcomes, workspace))
-        out.add_summary(plan_summary(outcomes))
-    else:
-        out.add_summary(services_summary(outcomes))
-    if settings.multi_service:
-        images = {o.target.label(workspace): o.image_uri for o in outcomes if o.image_uri}
-        outputs.set("images", json.dumps(images, separators=(",", ":"), sort_keys=True))
-        agents = {
-            o.target.label(workspace): o.deploy.status for o in outcomes if o.deploy is not None
-        }
-        if agents:
-            outputs.set("deployments", json.dumps(agents, separators=(",", ":"), sort_keys=True))
-
-    failed = [o for o in outcomes if not o.ok]
-    for outcome in failed:
-        title = "Pipecat Cloud deploy" if outcome.built else "Pipecat Cloud build"
-        out.error(vocabulary.speak(_failure_message(outcome)), title=title)
-    out.line(_closing_line(outcomes, settings.plan_only))
-    return 1 if failed else 0
+    tools = Tools.over(settings, connection, storage_session, out, run, runtime)
+    outcomes = RUNNERS[settings.mode](tools, RegionResolver(tools.builds))
+    return report_results(
+        settings.mode, outcomes, settings.workspace, outputs, out, vocabulary
+    )

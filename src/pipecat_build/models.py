@@ -244,3 +244,45 @@ class SecretSet:
             keys=keys,
             error_message=_str(raw.get("errorMessage")),
         )
+
+
+@dataclass(frozen=True)
+class DeployRequest:
+    """One deploy of a build to an agent: `CreateServiceRequest` when the agent is new,
+    `UpdateServiceRequest` otherwise. Unset settings (None) are not sent: the service keeps
+    or chooses its default."""
+
+    agent: str
+    build_id: str
+    region: str
+    secret_set: str | None = None
+    min_agents: int | None = None
+    max_agents: int | None = None
+    agent_profile: str | None = None
+    max_session_duration: int | None = None
+    audio_filter: str | None = None
+    force_redeploy: bool = False
+
+    def body(self, *, create: bool) -> dict[str, Any]:
+        """Only fields the spec defines: the service drops unknown ones silently."""
+        body: dict[str, Any] = {"buildId": self.build_id}
+        if create:
+            body = {"serviceName": self.agent, **body, "region": self.region}
+        if self.secret_set:
+            body["secretSet"] = self.secret_set
+        scaling = {
+            key: value
+            for key, value in (("minAgents", self.min_agents), ("maxAgents", self.max_agents))
+            if value is not None
+        }
+        if scaling:
+            body["autoScaling"] = scaling
+        if self.agent_profile:
+            body["agentProfile"] = self.agent_profile
+        if self.max_session_duration is not None:
+            body["maxSessionDuration"] = self.max_session_duration
+        if self.audio_filter:
+            body["krispViva"] = {"audioFilter": self.audio_filter}
+        if self.force_redeploy and not create:
+            body["forceRedeploy"] = True
+        return body

@@ -1,50 +1,88 @@
-"""What one target ended with, and the outputs that follow from it (the job writes them)."""
+"""What one target ended with, as frozen values: built once at the end of its flow, then
+turned into outputs (`report/outputs.py`) and a summary (`report/summary.py`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import enum
+from dataclasses import dataclass
 
+from .config import Target
 from .models import Build
-from .settings import Target
 
 
-@dataclass
+class RunStatus(enum.Enum):
+    """A target's status output: a build's end, or what kept it from one."""
+
+    SUCCESS = "success"
+    FAILED = "failed"
+    TIMEOUT = "timeout"  # Pipecat Cloud timed the build out
+    TIMED_OUT_WAITING = "timed-out-waiting"  # build-timeout passed; it may still run
+    PLANNED = "planned"  # plan mode: it needs a build
+    ERROR = "error"  # no build came to an end (a bad input, an API failure)
+
+
+class DeployStatus(enum.Enum):
+    READY = "ready"  # the agent serves the new deployment
+    UNCHANGED = "unchanged"  # nothing changed, and the agent serves that deployment
+    NOT_WAITED = "not-waited"  # accepted; wait-for-ready is false
+    FAILED = "failed"
+    TIMED_OUT_WAITING = "timed-out-waiting"
+
+    @property
+    def ok(self) -> bool:
+        return self in (DeployStatus.READY, DeployStatus.UNCHANGED, DeployStatus.NOT_WAITED)
+
+
+@dataclass(frozen=True)
+class BuildKey:
+    """What identifies a build of a context: reusable only with all three equal."""
+
+    context_hash: str
+    region: str
+    dockerfile: str
+
+
+@dataclass(frozen=True)
 class DeployResult:
     agent: str
-    status: str = ""  # ready, unchanged, not-waited, failed, timed-out-waiting
+    status: DeployStatus
     deployment_id: str = ""
     error: str = ""
     secret_keys: tuple[str, ...] = ()
-    phases: list[str] = field(default_factory=list)
+    phases: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
     target: Target
+    status: RunStatus = RunStatus.ERROR
     region: str = ""
-    status: str = "error"
     context_hash: str = ""
     archive_bytes: int = 0
     file_count: int = 0
     build: Build | None = None
     cached: bool = False
     error: str = ""
-    needs_build: bool = False  # plan mode
     context_report: str = ""  # Markdown explaining what went into the context
-    last_log_lines: list[str] = field(default_factory=list)
+    last_log_lines: tuple[str, ...] = ()
     deploy: DeployResult | None = None
 
     @property
     def built(self) -> bool:
-        return self.status == "success"
+        return self.status is RunStatus.SUCCESS
+
+    @property
+    def needs_build(self) -> bool:
+        """Plan mode: no successful build of this context exists yet."""
+        return self.status is RunStatus.PLANNED
 
     @property
     def ok(self) -> bool:
-        if self.status == "planned":
+        if self.status is RunStatus.PLANNED:
             return not self.error
-        if not self.built:
+        if not self.built or self.error:
             return False
-        return self.deploy is None or self.deploy.status in ("ready", "unchanged", "not-waited")
+        return self.deploy is None or self.deploy.status.ok
 
     @property
     def image_uri(self) -> str:
@@ -55,13 +93,14 @@ class Outcome:
         return self.build.id if self.build is not None else ""
 
     def outputs(self) -> dict[str, str]:
+        """This target's outputs, by name (the outputs table says which a mode writes)."""
         build = self.build
         size = (build.context_size_bytes if build else None) or self.archive_bytes
         values = {
             "context-hash": self.context_hash,
             "context-size-bytes": str(size or ""),
             "build-id": self.build_id,
-            "status": self.status,
+            "status": self.status.value,
             "cached": "true" if self.cached else "false",
             "image-size-bytes": str(build.image_size_bytes or "") if build else "",
             "build-duration-seconds": _seconds(build.duration_seconds) if build else "",
@@ -71,7 +110,7 @@ class Outcome:
         if self.deploy is not None:
             values["agent-name"] = self.deploy.agent
             values["deployment-id"] = self.deploy.deployment_id
-            values["deploy-status"] = self.deploy.status
+            values["deploy-status"] = self.deploy.status.value
         return {k: v for k, v in values.items() if v}
 
 

@@ -10,10 +10,9 @@ costs time, never a red build. `retry()` runs any attempt under that rule; attem
 from __future__ import annotations
 
 import math
-import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, TypeVar
@@ -185,19 +184,21 @@ class RetryPolicy:
         return RetryDecision(True, delay)
 
 
-def budget_policy(
-    budget: float = DEFAULT_BUDGET, environ: dict[str, str] | None = None
-) -> RetryPolicy:
-    """The run's policy: attempts bounded by the budget, not by a count (an outage is measured
-    in seconds). PIPECAT_BUILD_RETRY_BASE_DELAY may shorten the first backoff (tests inject
-    hundreds of faults and must not sleep for real)."""
-    raw = (os.environ if environ is None else environ).get(BASE_DELAY_ENV, "").strip()
+def base_delay(environ: Mapping[str, str]) -> float:
+    """The first backoff: PIPECAT_BUILD_RETRY_BASE_DELAY may shorten it (tests inject hundreds
+    of faults and must not sleep for real); anything but a delay up to MAX_DELAY keeps
+    BASE_DELAY."""
+    raw = environ.get(BASE_DELAY_ENV, "").strip()
     try:
         base = float(raw)
     except ValueError:
-        base = BASE_DELAY
-    if not 0 < base <= MAX_DELAY:
-        base = BASE_DELAY
+        return BASE_DELAY
+    return base if 0 < base <= MAX_DELAY else BASE_DELAY
+
+
+def budget_policy(budget: float = DEFAULT_BUDGET, base: float = BASE_DELAY) -> RetryPolicy:
+    """The run's policy: attempts bounded by the budget, not by a count (an outage is measured
+    in seconds)."""
     return RetryPolicy(
         max_attempts=10_000, base_delay=base, max_delay=MAX_DELAY, total_deadline=budget
     )

@@ -8,6 +8,7 @@ import os
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,12 +16,17 @@ _SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class Run:
+    """Also the run's sense of time: `clock` (monotonic seconds) and `wait`, so tests hand in
+    a run whose waits advance a fake clock instead of sleeping."""
+
     def __init__(
         self,
         cancel: threading.Event | None = None,
         on_build_started: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.cancel = cancel or threading.Event()
+        self.clock = clock
         self.on_build_started = on_build_started
         self.on_deployment_started: Callable[[str, str], None] | None = None
         # Re-entrant: the cancellation handler runs in the main thread and may interrupt it

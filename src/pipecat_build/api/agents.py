@@ -1,40 +1,18 @@
-"""Agent and secret-set endpoints, answering in typed models. Request bodies carry only fields
-the spec defines: the service drops unknown ones silently, and a setting would be lost."""
+"""Agent and secret-set endpoints: typed requests in (`DeployRequest`), typed models out."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import quote
 
-from ..models import Agent, SecretSet
-from ..settings import DeploySpec
+from ..models import Agent, DeployRequest, SecretSet
 from .connection import ApiConnection, ApiError
 
 
-def deploy_body(spec: DeploySpec, build_id: str, *, create: bool, region: str) -> dict[str, Any]:
-    """CreateServiceRequest / UpdateServiceRequest for a deploy by build id; unset settings
-    are not sent (the service keeps or chooses its default)."""
-    body: dict[str, Any] = {"buildId": build_id}
-    if create:
-        body = {"serviceName": spec.agent, **body, "region": region}
-    if spec.secret_set:
-        body["secretSet"] = spec.secret_set
-    scaling = {
-        key: value
-        for key, value in (("minAgents", spec.min_agents), ("maxAgents", spec.max_agents))
-        if value is not None
-    }
-    if scaling:
-        body["autoScaling"] = scaling
-    if spec.agent_profile:
-        body["agentProfile"] = spec.agent_profile
-    if spec.max_session_duration is not None:
-        body["maxSessionDuration"] = spec.max_session_duration
-    if spec.audio_filter:
-        body["krispViva"] = {"audioFilter": spec.audio_filter}
-    if spec.force_redeploy and not create:
-        body["forceRedeploy"] = True
-    return body
+def segment(value: str) -> str:
+    """One path segment: every character that could end it or start a query is escaped, so a
+    name such as `../agents/victim` stays a name (`..%2Fagents%2Fvictim`)."""
+    return quote(value, safe="")
 
 
 class AgentsApi:
@@ -52,18 +30,24 @@ class AgentsApi:
 
     def get(self, name: str) -> Agent | None:
         """The agent, or None when there is none of that name."""
-        body = self._read(f"/v1/agents/{quote(name)}", f"read agent {name}")
+        body = self._read(f"/v1/agents/{segment(name)}", f"read agent {name}")
         return None if body is None else Agent.parse(body)
 
-    def create(self, body: dict[str, Any]) -> Agent:
+    def create(self, request: DeployRequest) -> Agent:
         """Not idempotent: one attempt (AnswerLost when the answer is lost)."""
-        answer = self.api.send_once("POST", "/v1/agents", "create the agent", body)
+        answer = self.api.send_once(
+            "POST", "/v1/agents", "create the agent", request.body(create=True)
+        )
         return Agent.parse(answer)
 
-    def update(self, name: str, body: dict[str, Any]) -> Agent:
+    def update(self, request: DeployRequest) -> Agent:
         """Not idempotent either (it starts a deployment): one attempt."""
+        name = request.agent
         answer = self.api.send_once(
-            "POST", f"/v1/agents/{quote(name)}", f"update agent {name}", body
+            "POST",
+            f"/v1/agents/{segment(name)}",
+            f"update agent {name}",
+            request.body(create=False),
         )
         return Agent.parse(answer)
 
@@ -76,12 +60,12 @@ class AgentsApi:
         }
         self.api.call(
             "PUT",
-            f"/v1/secrets/{quote(name)}",
+            f"/v1/secrets/{segment(name)}",
             f"write secret set {name}",
             json=body,
             retry_statuses=(409,),
         )
 
     def get_secret_set(self, name: str) -> SecretSet | None:
-        body = self._read(f"/v1/secrets/{quote(name)}", f"read secret set {name}")
+        body = self._read(f"/v1/secrets/{segment(name)}", f"read secret set {name}")
         return None if body is None else SecretSet.parse(name, body)

@@ -7,7 +7,6 @@ ever contains it.
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -35,10 +34,10 @@ GARBLED_ATTEMPTS = 6
 UNREACHED_ATTEMPTS = 6
 
 
-def api_timeout(environ: Mapping[str, str] | None = None) -> tuple[float, float]:
+def api_timeout(environ: Mapping[str, str]) -> tuple[float, float]:
     """Connect timeout and time limit of API calls; the limit can be lowered (tests) or raised
     (slow links) with PIPECAT_BUILD_HTTP_TIMEOUT."""
-    raw = (os.environ if environ is None else environ).get(TIMEOUT_ENV, "").strip()
+    raw = environ.get(TIMEOUT_ENV, "").strip()
     try:
         value = float(raw)
     except ValueError:
@@ -92,7 +91,7 @@ class ApiConnection:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.on_retry = on_retry or (lambda message: None)
-        self.timeout = timeout or api_timeout()
+        self.timeout = timeout or API_TIMEOUT
         self.reached = False  # the host has answered at least once
 
     def send(self, method: Method, path: str, **kwargs: Any) -> HttpResponse:

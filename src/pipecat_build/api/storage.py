@@ -7,7 +7,6 @@ size and no Python runs per chunk.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -28,10 +27,10 @@ UPLOAD_TIMEOUT = Timeouts(connect=10.0, idle=120)
 UPLOAD_IDLE_ENV = "PIPECAT_BUILD_UPLOAD_IDLE"  # whole seconds without a byte moving (tests)
 
 
-def upload_timeout(environ: Mapping[str, str] | None = None) -> Timeouts:
+def upload_timeout(environ: Mapping[str, str]) -> Timeouts:
     """UPLOAD_TIMEOUT, with its idle limit lowered (tests) or raised (odd networks) by
     PIPECAT_BUILD_UPLOAD_IDLE, whole seconds from 1 to 3600; anything else keeps 120."""
-    raw = (os.environ if environ is None else environ).get(UPLOAD_IDLE_ENV, "").strip()
+    raw = environ.get(UPLOAD_IDLE_ENV, "").strip()
     try:
         idle = int(raw)
     except ValueError:
@@ -77,6 +76,7 @@ def upload_archive(
     archive: Path,
     *,
     on_progress: Callable[[int, int], None] | None = None,
+    timeout: Timeouts = UPLOAD_TIMEOUT,
 ) -> None:
     """One attempt; raises StorageError (retryable or not) on refusal or network failure."""
     try:
@@ -84,7 +84,7 @@ def upload_archive(
             ticket.url,
             ticket.fields,
             FileField("file", archive, "context.tar.gz", "application/gzip"),
-            timeout=upload_timeout(),
+            timeout=timeout,
             on_progress=on_progress,
         )
     except TransportError as exc:

@@ -11,7 +11,6 @@ alive between calls; handles are not shared across threads.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -125,13 +124,12 @@ class _Answer:
         return HttpResponse(status, reason, dict(self.headers), b"".join(self.chunks))
 
 
-def ca_bundle(environ: Mapping[str, str] | None = None) -> str | None:
+def ca_bundle(environ: Mapping[str, str]) -> str | None:
     """A CA bundle the user named, else None: libcurl then uses the system's store. When
     several are set, the first non-blank one of CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE,
     SSL_CERT_FILE wins. It is trusted for the API, storage and an https:// proxy."""
-    env = os.environ if environ is None else environ
     for name in CA_BUNDLE_VARIABLES:
-        path = env.get(name, "").strip()
+        path = environ.get(name, "").strip()
         if path:
             return path
     return None
@@ -141,12 +139,15 @@ class HttpClient:
     """A small session: fixed User-Agent, per-call headers, no cookies, no credentials of its
     own. Use it as a context manager (or call close) to release the connections."""
 
-    def __init__(self, user_agent: str = "pipecat-cloud-build-action") -> None:
+    def __init__(
+        self, user_agent: str = "pipecat-cloud-build-action", *, ca_bundle: str | None = None
+    ) -> None:
+        """`ca_bundle`: a PEM file trusted instead of the system's store (see `ca_bundle()`)."""
         self._user_agent = user_agent
         self._local = threading.local()
         self._handles: list[pycurl.Curl] = []
         self._lock = threading.Lock()
-        self._ca_bundle = ca_bundle()
+        self._ca_bundle = ca_bundle
 
     def __enter__(self) -> HttpClient:
         return self

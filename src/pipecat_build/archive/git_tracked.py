@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import InputError
@@ -13,15 +14,16 @@ from ..errors import InputError
 _GIT = ("git", "-c", "safe.directory=*")
 
 
-def tracked_files(context_dir: Path) -> frozenset[str]:
-    """Arcnames (relative to `context_dir`) of the files git tracks under it."""
+def tracked_files(context_dir: Path, environ: Mapping[str, str]) -> frozenset[str]:
+    """Arcnames (relative to `context_dir`) of the files git tracks under it; `environ` is
+    git's whole environment (the runtime's `git_environ`)."""
     try:
         done = subprocess.run(
             [*_GIT, "ls-files", "-z", "--recurse-submodules"],
             cwd=context_dir,
             capture_output=True,
             check=False,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+            env=dict(environ),
         )
     except FileNotFoundError as exc:
         raise InputError(

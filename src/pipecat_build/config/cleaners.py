@@ -1,5 +1,9 @@
 """One cleaner per kind of input value: each turns raw text into a typed value or fails with an
-`InputError` naming the input and what to do."""
+`InputError` naming the input and what to do.
+
+Every cleaner has one signature, `clean_x(name, raw, ...)`: `name` is what an error names (an
+input of the table, or a file with `is_file=True`). Defaults are not theirs to know: the
+settings fill an empty value from the inputs table before cleaning it."""
 
 from __future__ import annotations
 
@@ -10,27 +14,64 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from .errors import InputError
-from .inputs import API_KEY_EXAMPLE, DEFAULT_API_URL
+from ..errors import InputError
+from ..inputs import API_KEY_EXAMPLE, DEFAULT_API_URL
 
 TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "off", "0", ""})
-AGENT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# The API's own rules (openapi.json: CreateServiceRequest.serviceName, PUT /secrets/{setName}).
+AGENT_NAME = re.compile(r"[a-z0-9][-a-z0-9]*[a-z0-9]")  # two characters at least
 AGENT_NAME_MAX = 54
+_DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
+SECRET_SET_NAME = re.compile(rf"{_DNS_LABEL}(?:\.{_DNS_LABEL})*")
+SECRET_SET_LENGTH = (3, 63)
 SESSION_DURATION = (60, 14400)
+MAX_AGENTS_LIMIT = 10_000  # far above any plan; a 23-digit count is a typo, not a scale
+MAX_PARALLEL_LIMIT = 256
+MAX_SECONDS = 7 * 24 * 3600.0  # a week: longer waits overflow timers and are never meant
+MAX_KEY_LENGTH = 4096
+MAX_URL_LENGTH = 2048
+SHOWN_LENGTH = 60  # characters of a refused value that an error shows
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit and \d accept '²' and '٣'
 _Choice = TypeVar("_Choice", bound=str)
 
 
-def clean_api_key(raw: str) -> str:
+def _whole(text: str) -> int:
+    """ASCII digits (already checked) as a number; past 18 digits, any value is too large and
+    int() of thousands of digits raises ValueError: stand in with one above every limit."""
+    digits = text.lstrip("+-").lstrip("0")
+    value = int(digits[:18] or "0") if len(digits) <= 18 else 10**18
+    return -value if text.startswith("-") else value
+
+
+def shown(raw: str) -> str:
+    """A refused value as an error quotes it: control characters escaped, so the message stays
+    one line, and cut to SHOWN_LENGTH characters (a value of 10,000 characters stays short)."""
+    text = raw if len(raw) <= SHOWN_LENGTH else raw[:SHOWN_LENGTH] + "…"
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+
+
+def clean_api_key(name: str, raw: str) -> str:
     key = raw.strip()
     if not key:
         raise InputError(
-            "api-key",
+            name,
             "is empty; pass your Pipecat Cloud private API key from a secret, e.g. "
             f"{API_KEY_EXAMPLE} (a missing secret arrives empty)",
         )
     if any(ch.isspace() for ch in key):
-        raise InputError("api-key", "contains white space; copy the key again without it")
+        raise InputError(name, "contains white space; copy the key again without it")
+    # Never quoted: it is the key. It goes into an HTTP header, which carries printable ASCII.
+    if not all(" " < ch < "\x7f" for ch in key):
+        raise InputError(
+            name,
+            "holds characters that are not printable ASCII (a key never does); copy the key "
+            "again",
+        )
+    if len(key) > MAX_KEY_LENGTH:
+        raise InputError(name, f"is longer than {MAX_KEY_LENGTH} characters; copy the key again")
     return key
 
 
@@ -43,23 +84,33 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def clean_api_url(raw: str) -> str:
+def clean_api_url(name: str, raw: str) -> str:
     url = (raw.strip() or DEFAULT_API_URL).rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError("api-url", f"'{url}' is not an http(s) URL; use e.g. {DEFAULT_API_URL}")
+    not_a_url = InputError(
+        name, f"'{shown(url)}' is not an http(s) URL; use e.g. {DEFAULT_API_URL}"
+    )
+    # Printable ASCII without spaces (a host in another script is written in punycode).
+    if len(url) > MAX_URL_LENGTH or not all(" " < ch < "\x7f" for ch in url):
+        raise not_a_url
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError for a port out of range or not a number
+    except ValueError:
+        raise not_a_url from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise not_a_url
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise InputError(
-            "api-url",
+            name,
             f"plain http to '{parts.hostname}' would send the API key unencrypted; use https "
             "(http is accepted only for loopback hosts such as 127.0.0.1)",
         )
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise InputError("api-url", "must be a base URL without credentials, query or fragment")
+        raise InputError(name, "must be a base URL without credentials, query or fragment")
     if parts.path.rstrip("/").endswith("/v1"):
         base = url[: -len("/v1")]
         raise InputError(
-            "api-url", f"'{url}' ends in /v1, which is added to every path; use '{base}'"
+            name, f"'{url}' ends in /v1, which is added to every path; use '{base}'"
         )
     return url
 
@@ -70,29 +121,30 @@ def clean_bool(name: str, raw: str) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise InputError(name, f"'{raw.strip()}' is not a boolean; use true or false")
+    raise InputError(name, f"'{shown(raw.strip())}' is not a boolean; use true or false")
 
 
-def clean_positive_seconds(name: str, raw: str, default: float) -> float:
+def clean_positive_seconds(name: str, raw: str) -> float:
     text = raw.strip()
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
+    # ASCII digits only: float() also reads '١٢', '1_0' and 'inf'.
+    ascii_number = re.fullmatch(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+", text) is not None
+    value = float(text) if ascii_number else math.nan
     if not math.isfinite(value) or value <= 0:
-        raise InputError(name, f"'{text}' is not a positive number of seconds")
+        raise InputError(name, f"'{shown(text)}' is not a positive number of seconds")
+    if value > MAX_SECONDS:
+        raise InputError(
+            name, f"'{shown(text)}' is more than a week ({MAX_SECONDS:.0f} seconds); use less"
+        )
     return value
 
 
-def clean_positive_int(name: str, raw: str, default: int) -> int:
+def clean_positive_int(name: str, raw: str) -> int:
     text = raw.strip()
-    if not text:
-        return default
-    if not text.isdigit() or int(text) < 1:
-        raise InputError(name, f"'{text}' is not a positive whole number")
-    return int(text)
+    if not _DIGITS.fullmatch(text) or _whole(text) < 1:
+        raise InputError(name, f"'{shown(text)}' is not a positive whole number")
+    if _whole(text) > MAX_PARALLEL_LIMIT:
+        raise InputError(name, f"'{shown(text)}' is more than {MAX_PARALLEL_LIMIT}; use less")
+    return _whole(text)
 
 
 def clean_count(name: str, raw: str) -> int | None:
@@ -100,11 +152,21 @@ def clean_count(name: str, raw: str) -> int | None:
     text = raw.strip()
     if not text:
         return None
-    if not re.fullmatch(r"[+-]?\d+", text):
-        raise InputError(name, f"'{text}' is not a whole number")
-    value = int(text)
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        raise InputError(name, f"'{shown(text)}' is not a whole number")
+    value = _whole(text)
     if value < 0:
-        raise InputError(name, f"'{text}' is negative; use 0 or more")
+        raise InputError(name, f"'{shown(text)}' is negative; use 0 or more")
+    if value > MAX_AGENTS_LIMIT:
+        raise InputError(name, f"'{shown(text)}' is more than {MAX_AGENTS_LIMIT}; use less")
+    return value
+
+
+def clean_max_agents(name: str, raw: str) -> int | None:
+    """Like clean_count, but 0 is refused: an agent that may never run cannot deploy."""
+    value = clean_count(name, raw)
+    if value == 0:
+        raise InputError(name, "'0' would let no agent run; use 1 or more (or leave it empty)")
     return value
 
 
@@ -113,88 +175,118 @@ def clean_session_duration(name: str, raw: str) -> int | None:
     if not text:
         return None
     low, high = SESSION_DURATION
-    if not re.fullmatch(r"\d+", text) or not low <= int(text) <= high:
-        raise InputError(name, f"'{text}' is not a number of seconds from {low} to {high}")
-    return int(text)
+    if not _DIGITS.fullmatch(text) or not low <= _whole(text) <= high:
+        raise InputError(
+            name, f"'{shown(text)}' is not a number of seconds from {low} to {high}"
+        )
+    return _whole(text)
 
 
 def clean_choice(name: str, raw: str, choices: tuple[_Choice, ...]) -> _Choice:
-    word = raw.strip().lower() or choices[0]
+    word = raw.strip().lower()
     for choice in choices:
         if word == choice:
             return choice
-    raise InputError(name, f"'{raw.strip()}' is not one of: {', '.join(choices)}")
+    raise InputError(name, f"'{shown(raw.strip())}' is not one of: {', '.join(choices)}")
 
 
 def clean_optional_choice(name: str, raw: str, choices: tuple[_Choice, ...]) -> _Choice | None:
     return clean_choice(name, raw, choices) if raw.strip() else None
 
 
-def clean_region(raw: str, input_name: str = "region", *, is_file: bool = False) -> str | None:
+def clean_region(name: str, raw: str, *, is_file: bool = False) -> str | None:
     region = raw.strip()
     if region and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,40}", region):
         raise InputError(
-            input_name, f"'{region}' is not a region code such as us-west", is_file=is_file
+            name, f"'{shown(region)}' is not a region code such as us-west", is_file=is_file
         )
     return region or None
 
 
-def clean_agent_name(raw: str, input_name: str = "agent-name", *, is_file: bool = False) -> str:
-    name = raw.strip()
-    if len(name) > AGENT_NAME_MAX or not AGENT_NAME.fullmatch(name):
+def clean_agent_name(name: str, raw: str, *, is_file: bool = False) -> str:
+    agent = raw.strip()
+    if len(agent) > AGENT_NAME_MAX or not AGENT_NAME.fullmatch(agent):
         raise InputError(
-            input_name,
-            f"'{name}' is not a valid agent name: lower-case letters, digits and '-', starting "
-            f"and ending with a letter or digit, at most {AGENT_NAME_MAX} characters",
+            name,
+            f"'{shown(agent)}' is not a valid agent name: lower-case letters, digits and '-', "
+            f"starting and ending with a letter or digit, 2 to {AGENT_NAME_MAX} characters",
             is_file=is_file,
         )
-    return name
+    return agent
 
 
-def clean_dockerfile(raw: str, input_name: str = "dockerfile", *, is_file: bool = False) -> str:
+def clean_secret_set(name: str, raw: str, *, is_file: bool = False) -> str | None:
+    """A secret set's name as the API's `setName` allows it (3-63 characters, lower-case DNS
+    labels joined by '.'); empty means none. It becomes a path segment: nothing else passes."""
+    text = raw.strip()
+    if not text:
+        return None
+    low, high = SECRET_SET_LENGTH
+    if not low <= len(text) <= high or not SECRET_SET_NAME.fullmatch(text):
+        raise InputError(
+            name,
+            f"'{shown(text)}' is not a valid secret set name: {low} to {high} lower-case "
+            "letters, digits, '-' and '.', starting and ending with a letter or digit",
+            is_file=is_file,
+        )
+    return text
+
+
+def clean_dockerfile(name: str, raw: str, *, is_file: bool = False) -> str:
     text = raw.strip().replace("\\", "/")
     path = PurePosixPath(text)
-    if path.is_absolute() or ".." in path.parts:
+    if path.is_absolute() or ".." in path.parts or "\0" in text:
         raise InputError(
-            input_name,
-            f"'{text}' must be a path inside the build context, relative to it",
+            name,
+            f"'{shown(text)}' must be a path inside the build context, relative to it",
             is_file=is_file,
         )
     cleaned = path.as_posix()
     if cleaned in ("", "."):
         raise InputError(
-            input_name, "is empty; give the Dockerfile's path, e.g. Dockerfile", is_file=is_file
+            name, "is empty; give the Dockerfile's path, e.g. Dockerfile", is_file=is_file
         )
     return cleaned
 
 
-def clean_context(raw: str, workspace: Path, input_name: str = "context") -> Path:
+def clean_context(name: str, raw: str, workspace: Path) -> Path:
     text = raw.strip() or "."
-    return folder_in_workspace(workspace / text, text, workspace, input_name)
+    return folder_in_workspace(name, workspace / text, shown(text), workspace)
 
 
 def folder_in_workspace(
-    path: Path, shown: str, workspace: Path, input_name: str, *, is_file: bool = False
+    name: str, path: Path, shown: str, workspace: Path, *, is_file: bool = False
 ) -> Path:
-    candidate = path.resolve()
+    if "\0" in str(path):  # no file name holds one; resolve() would raise ValueError
+        raise InputError(name, f"'{shown}' holds a NUL character", is_file=is_file)
+    try:
+        candidate = path.resolve()
+    except (OSError, RuntimeError) as exc:  # a loop of links, a name too long
+        raise InputError(name, f"'{shown}' cannot be resolved ({exc})", is_file=is_file) from None
     root = workspace.resolve()
     if candidate != root and root not in candidate.parents:
         raise InputError(
-            input_name,
+            name,
             f"'{shown}' is outside the workspace {root}; use a folder inside it",
             is_file=is_file,
         )
-    if not candidate.exists():
+    try:
+        exists, is_dir = candidate.exists(), candidate.is_dir()
+    except OSError as exc:  # a name too long for the file system
         raise InputError(
-            input_name, f"folder '{shown}' does not exist in the workspace ({root})",
+            name, f"'{shown}' cannot be read ({exc.strerror})", is_file=is_file
+        ) from None
+    if not exists:
+        raise InputError(
+            name, f"folder '{shown}' does not exist in the workspace ({root})",
             is_file=is_file,
         )
-    if not candidate.is_dir():
-        raise InputError(input_name, f"'{shown}' is not a folder", is_file=is_file)
+    if not is_dir:
+        raise InputError(name, f"'{shown}' is not a folder", is_file=is_file)
     return candidate
 
 
-def clean_secrets(raw: str, input_name: str = "secrets") -> tuple[tuple[str, str], ...]:
+def clean_secrets(name: str, raw: str) -> tuple[tuple[str, str], ...]:
     """Dotenv text as python-dotenv reads it (comments, blank lines, quotes, `export`,
     `KEY = value`); a line that is not `KEY=VALUE` is refused, naming its line number only
     (never its text, which may hold a value)."""
@@ -214,19 +306,21 @@ def clean_secrets(raw: str, input_name: str = "secrets") -> tuple[tuple[str, str
         line = line_of(binding.original.string, binding.original.line)
         if binding.error:
             raise InputError(
-                input_name, f"line {line} is not KEY=VALUE; write one `KEY=value` per line"
+                name, f"line {line} is not KEY=VALUE; write one `KEY=value` per line"
             )
         if binding.key is None:
             continue  # a comment or a blank line
+        # No text of the line, not even what python-dotenv took for its key: a line without
+        # '=' is often a wrapped value (a PEM body), and nothing masks it yet.
         if binding.value is None:
             raise InputError(
-                input_name,
-                f"line {line} ({binding.key}) has no '='; write "
-                f"`{binding.key}=value`",
+                name, f"line {line} has no '='; write one `KEY=value` per line"
             )
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", binding.key):
             raise InputError(
-                input_name, f"line {line}: '{binding.key}' is not a key name"
+                name,
+                f"line {line}: the key is not a name (letters, digits, '_', '.', '-', "
+                "not starting with a digit)",
             )
         pairs[binding.key] = binding.value
     return tuple(pairs.items())

@@ -11,9 +11,9 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..errors import InputError
 from . import cleaners as clean
-from .errors import InputError
-from .settings import DeployInputs, Target, target_from_folder
+from .targets import DeployInputs, Target, target_from_folder
 
 _SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 _DEPLOY_KEYS = (
@@ -57,6 +57,10 @@ def _load_unique_yaml(text: str, source: str) -> object:
     UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     try:
         return yaml.load(text, Loader=UniqueKeys)  # a SafeLoader: no arbitrary objects
+    except RecursionError:  # `[[[[...` or `{{{{...` thousands deep: PyYAML recurses per level
+        raise InputError(
+            "services", f"{source}is nested too deeply; services are `name: {{context: folder}}`"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -74,13 +78,17 @@ def _services_text(raw: str, workspace: Path) -> tuple[str, str]:
     text = raw.strip()
     if "\n" in text or ": " in text or text.endswith(":") or text.startswith("{"):
         return text, ""
-    manifest = (workspace / text).resolve()
+    try:  # a NUL or a name too long for the file system is no manifest either
+        manifest = (workspace / text).resolve()
+        is_file = "\0" not in text and manifest.is_file()
+    except (OSError, ValueError, RuntimeError):
+        manifest, is_file = workspace, False
     root = workspace.resolve()
-    if root not in manifest.parents or not manifest.is_file():
+    if root not in manifest.parents or not is_file:
         raise InputError(
             "services",
-            f"'{text}' is neither YAML (name: {{context: folder}}) nor a manifest file "
-            "in the workspace",
+            f"'{clean.shown(text)}' is neither YAML (name: {{context: folder}}) nor a manifest "
+            "file in the workspace",
         )
     try:
         return manifest.read_text(encoding="utf-8"), f"manifest {text}: "
@@ -142,8 +150,8 @@ def _service_target(
         if value is not None:
             values[str(key)] = str(value).lower() if isinstance(value, bool) else str(value)
     try:
-        folder = clean.clean_context(values.get("context", name), workspace, "services")
-        own_region = clean.clean_region(values.get("region", ""), "services")
+        folder = clean.clean_context("services", values.get("context", name), workspace)
+        own_region = clean.clean_region("services", values.get("region", ""))
         merged = {**step, "agent-name": values.get("agent", "")}
         merged.update({k: v for k, v in values.items() if k in _DEPLOY_KEYS})
         deploy = DeployInputs.clean(merged, "services")

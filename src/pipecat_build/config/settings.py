@@ -1,9 +1,6 @@
 """One typed `Settings`, built once from the inputs of the table in `inputs.py`; each value is
 cleaned by its cleaner, so every bad value fails with one line naming its input, before
-anything is sent.
-
-A `Target` is one image to build (and, with `deploy`, one agent to deploy it to); it records
-where each resolved value came from, so the log can say it.
+anything is sent. The run's `mode` is decided here, once, and the job dispatches on it.
 """
 
 from __future__ import annotations
@@ -12,14 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cleaners as clean
-from .errors import InputError
-from .inputs import (
-    AGENT_PROFILES,
-    AUDIO_FILTERS,
-    BY_NAME,
+from ..errors import InputError
+from ..inputs import (
     COMPRESSIONS,
-    DEPLOY_MODES,
     FILES_MODES,
     IGNORE_RULES,
     SECRET_FILES,
@@ -28,51 +20,10 @@ from .inputs import (
     IgnoreRules,
     SecretFiles,
 )
-from .project_file import PROJECT_FILE_NAME, ProjectFile, load_project_file
-
-
-@dataclass(frozen=True)
-class DeploySpec:
-    """Where and how to deploy a target's image. None fields are not sent (service default)."""
-
-    agent: str
-    secret_set: str | None = None
-    secrets: tuple[tuple[str, str], ...] = field(default=(), repr=False)
-    min_agents: int | None = None
-    max_agents: int | None = None
-    agent_profile: str | None = None
-    max_session_duration: int | None = None
-    audio_filter: str | None = None
-    force_redeploy: bool = False
-    wait_for_ready: bool = True
-    timeout: float = 600.0
-    origin: str = "agent-name"  # where the agent's name came from
-
-
-@dataclass(frozen=True)
-class Target:
-    """One image to build: a context folder, its Dockerfile and (optionally) its own region."""
-
-    name: str
-    context_dir: Path
-    dockerfile: str
-    region: str | None
-    extra_patterns: tuple[str, ...] = ()
-    project_file: Path | None = None
-    origin: Path | None = None  # the folder the input named, before pcc-deploy.toml moved it
-    sources: Mapping[str, str] = field(default_factory=dict)  # value -> where it came from
-    deploy: DeploySpec | None = None
-
-    def input_folder(self, workspace: Path) -> str:
-        """The `context` to give a later run so it finds the same target (plan fan-out)."""
-        folder = self.origin or self.context_dir
-        return folder.relative_to(workspace).as_posix() or "."
-
-    def label(self, workspace: Path) -> str:
-        """How logs name this target: the service name, else the context path."""
-        if self.name:
-            return self.name
-        return self.context_dir.relative_to(workspace).as_posix() or "."
+from ..mode import RunMode
+from . import cleaners as clean
+from .services import clean_services
+from .targets import DeployInputs, Target, raw_value, target_from_folder
 
 
 @dataclass(frozen=True)
@@ -80,8 +31,8 @@ class Settings:
     api_key: str = field(repr=False)
     api_url: str
     workspace: Path
+    mode: RunMode
     targets: tuple[Target, ...]
-    multi_service: bool
     force: bool
     build_timeout: float
     poll_interval: float
@@ -90,241 +41,34 @@ class Settings:
     ignore_rules: IgnoreRules
     include_git: bool
     secret_files: SecretFiles
-    plan_only: bool
     max_parallel: int
-    retry_budget: float = 300.0
+    retry_budget: float
     hash_cache: Path | None = None
     warnings: tuple[str, ...] = ()
 
 
-
-@dataclass(frozen=True)
-class DeployInputs:
-    """The deploy inputs of the step (or of one service), before pcc-deploy.toml fills gaps."""
-
-    mode: str
-    agent: str | None
-    secret_set: str | None
-    secrets: tuple[tuple[str, str], ...] = field(repr=False)
-    min_agents: int | None
-    max_agents: int | None
-    agent_profile: str | None
-    max_session_duration: int | None
-    audio_filter: str | None
-    force_redeploy: bool
-    wait_for_ready: bool
-    timeout: float
-
-    @classmethod
-    def clean(cls, get: Mapping[str, str], source: str | None = None) -> DeployInputs:
-        """`source` names where the values came from when it is not the inputs themselves
-        (a service entry), so an error points there."""
-
-        def name(input_name: str) -> str:
-            return source or input_name
-
-        agent = get.get("agent-name", "").strip()
-        return cls(
-            mode=clean.clean_choice(name("deploy"), get.get("deploy", ""), DEPLOY_MODES),
-            agent=clean.clean_agent_name(agent, name("agent-name")) if agent else None,
-            secret_set=get.get("secret-set", "").strip() or None,
-            secrets=clean.clean_secrets(get.get("secrets", ""), name("secrets")),
-            min_agents=clean.clean_count(name("min-agents"), get.get("min-agents", "")),
-            max_agents=clean.clean_count(name("max-agents"), get.get("max-agents", "")),
-            agent_profile=clean.clean_optional_choice(
-                name("agent-profile"), get.get("agent-profile", ""), AGENT_PROFILES
-            ),
-            max_session_duration=clean.clean_session_duration(
-                name("max-session-duration"), get.get("max-session-duration", "")
-            ),
-            audio_filter=clean.clean_optional_choice(
-                name("krisp-viva-audio-filter"),
-                get.get("krisp-viva-audio-filter", ""),
-                AUDIO_FILTERS,
-            ),
-            force_redeploy=clean.clean_bool(name("force-redeploy"), get.get("force-redeploy", "")),
-            wait_for_ready=clean.clean_bool(
-                name("wait-for-ready"), get.get("wait-for-ready", "") or "true"
-            ),
-            timeout=clean.clean_positive_seconds(
-                name("deploy-timeout"), get.get("deploy-timeout", ""), 600.0
-            ),
-        )
-
-    def resolve(
-        self, project: ProjectFile | None, error_name: str | None = None
-    ) -> DeploySpec | None:
-        """Applies pcc-deploy.toml as `pcc deploy` reads it; explicit inputs win."""
-        agent, origin = self.agent, "agent-name"
-        if self.mode == "false" or (self.mode == "auto" and agent is None):
-            return None
-        if agent is None and project is not None and project.agent_name:
-            agent = clean.clean_agent_name(project.agent_name, PROJECT_FILE_NAME, is_file=True)
-            origin = f"{PROJECT_FILE_NAME} agent_name"
-        if agent is None:
-            raise InputError(
-                error_name or "deploy",
-                "is true but no agent is named; set agent-name (or agent_name in "
-                f"{PROJECT_FILE_NAME})",
-            )
-        from_file = project or _NO_PROJECT
-        secret_set = self.secret_set or from_file.secret_set
-        if self.secrets and not secret_set:
-            raise InputError(
-                error_name or "secrets",
-                "needs a secret set to write to; set secret-set (or secret_set in "
-                f"{PROJECT_FILE_NAME})",
-            )
-        min_agents = _first(self.min_agents, from_file.min_agents)
-        max_agents = _first(self.max_agents, from_file.max_agents)
-        for count, given, key in (
-            (min_agents, self.min_agents, "min_agents"),
-            (max_agents, self.max_agents, "max_agents"),
-        ):
-            if count is not None and count < 0:
-                if given is not None:
-                    raise InputError(
-                        error_name or key.replace("_", "-"),
-                        f"'{count}' is negative; use 0 or more",
-                    )
-                raise InputError(
-                    PROJECT_FILE_NAME,
-                    f"[scaling] {key} {count} is negative; use 0 or more",
-                    is_file=True,
-                )
-        if min_agents is not None and max_agents is not None and min_agents > max_agents:
-            if self.min_agents is None and self.max_agents is None:
-                raise InputError(
-                    PROJECT_FILE_NAME,
-                    f"[scaling] min_agents {min_agents} is above max_agents {max_agents}",
-                    is_file=True,
-                )
-            raise InputError(
-                error_name or "min-agents",
-                f"{min_agents} is above max-agents {max_agents}; lower it or raise max-agents",
-            )
-        profile = _file_choice(
-            self.agent_profile or from_file.agent_profile, "agent_profile", AGENT_PROFILES
-        )
-        duration = _first(self.max_session_duration, from_file.max_session_duration)
-        low, high = clean.SESSION_DURATION
-        if duration is not None and not low <= duration <= high:
-            raise InputError(
-                PROJECT_FILE_NAME,
-                f"max_session_duration {duration} is not from {low} to {high}",
-                is_file=True,
-            )
-        audio = _file_choice(
-            self.audio_filter or from_file.audio_filter, "krisp_viva.audio_filter", AUDIO_FILTERS
-        )
-        return DeploySpec(
-            agent=agent,
-            secret_set=secret_set,
-            secrets=self.secrets,
-            min_agents=min_agents,
-            max_agents=max_agents,
-            agent_profile=profile,
-            max_session_duration=duration,
-            audio_filter=audio,
-            force_redeploy=self.force_redeploy,
-            wait_for_ready=self.wait_for_ready,
-            timeout=self.timeout,
-            origin=origin,
-        )
-
-
-_NO_PROJECT = ProjectFile(Path(), None, ".", None, ())
-
-
-def _file_choice(value: str | None, key: str, choices: tuple[str, ...]) -> str | None:
-    """A choice that only pcc-deploy.toml can have left unchecked (inputs are cleaned)."""
-    if value is not None and value not in choices:
-        raise InputError(
-            PROJECT_FILE_NAME, f"{key} '{value}' is not one of: {', '.join(choices)}", is_file=True
-        )
-    return value
-
-
-def _first(*values: int | None) -> int | None:
-    return next((v for v in values if v is not None), None)
-
-
-def target_from_folder(
-    name: str,
-    folder: Path,
-    workspace: Path,
-    dockerfile_input: str,
-    region_input: str | None,
-    input_name: str,
-    deploy: DeployInputs,
-    *,
-    region_source: str = "region",
-    context_source: str = "context",
-) -> Target:
-    """Applies `pcc-deploy.toml` from `folder` (as `pcc deploy` run there would); inputs win.
-
-    A bad value names the input it came from: the explicit input, else the project file."""
-    project: ProjectFile | None = load_project_file(folder)
-    context_dir = folder
-    sources = {"context": context_source, "dockerfile": input_name, "region": region_source}
-    dockerfile = (
-        clean.clean_dockerfile(dockerfile_input, input_name) if dockerfile_input.strip() else ""
-    )
-    region = region_input
-    patterns: tuple[str, ...] = ()
-    if project is not None:
-        shown = project.path.relative_to(workspace.resolve()).as_posix()
-        if project.context_dir != ".":
-            context_dir = clean.folder_in_workspace(
-                folder / project.context_dir,
-                f"{shown}: build.context_dir = {project.context_dir}",
-                workspace,
-                PROJECT_FILE_NAME,
-                is_file=True,
-            )
-            sources["context"] = f"{shown} [build] context_dir"
-        if not dockerfile and project.dockerfile:
-            dockerfile = clean.clean_dockerfile(project.dockerfile, PROJECT_FILE_NAME, is_file=True)
-            sources["dockerfile"] = f"{shown} [build] dockerfile"
-        if not region and project.region:
-            region = clean.clean_region(project.region, PROJECT_FILE_NAME, is_file=True)
-            sources["region"] = f"{shown} region"
-        patterns = project.exclude_patterns
-    if not dockerfile:
-        sources["dockerfile"] = "default"
-    if not region:
-        sources["region"] = "the organization's default region"
-    return Target(
-        name=name,
-        context_dir=context_dir,
-        dockerfile=dockerfile or "Dockerfile",
-        region=region,
-        extra_patterns=patterns,
-        project_file=None if project is None else project.path,
-        origin=folder,
-        sources=sources,
-        deploy=deploy.resolve(project, input_name if input_name == "services" else None),
-    )
+def _mode(services: bool, plan_only: bool) -> RunMode:
+    if plan_only:
+        return RunMode.PLAN_SERVICES if services else RunMode.PLAN
+    return RunMode.SERVICES if services else RunMode.BUILD
 
 
 def build_settings(inputs: Mapping[str, str], workspace: Path) -> Settings:
     """Cleans every input; the key first, so nothing can print before it is masked."""
 
     def get(name: str) -> str:
-        return inputs.get(name, "")
+        return raw_value(inputs, name)
 
     workspace = workspace.resolve()
-    api_key = clean.clean_api_key(get("api-key"))
-    api_url = clean.clean_api_url(get("api-url"))
-    region = clean.clean_region(get("region"))
+    api_key = clean.clean_api_key("api-key", get("api-key"))
+    api_url = clean.clean_api_url("api-url", get("api-url"))
+    region = clean.clean_region("region", get("region"))
     deploy = DeployInputs.clean(inputs)
     services = get("services").strip()
     plan_only = clean.clean_bool("plan-only", get("plan-only"))
     force = clean.clean_bool("force", get("force"))
     warnings: list[str] = []
     if services:
-        from .services import clean_services
-
         for ignored in ("context", "dockerfile", "agent-name"):
             if get(ignored).strip():
                 warnings.append(
@@ -333,7 +77,7 @@ def build_settings(inputs: Mapping[str, str], workspace: Path) -> Settings:
                 )
         targets = clean_services(services, workspace, region, inputs)
     else:
-        folder = clean.clean_context(get("context"), workspace)
+        folder = clean.clean_context("context", get("context"), workspace)
         targets = (
             target_from_folder(
                 "", folder, workspace, get("dockerfile"), region, "dockerfile", deploy
@@ -351,21 +95,18 @@ def build_settings(inputs: Mapping[str, str], workspace: Path) -> Settings:
         api_key=api_key,
         api_url=api_url,
         workspace=workspace,
+        mode=_mode(bool(services), plan_only),
         targets=targets,
-        multi_service=bool(services),
         force=force,
-        build_timeout=clean.clean_positive_seconds("build-timeout", get("build-timeout"), 1800.0),
-        poll_interval=clean.clean_positive_seconds("poll-interval", get("poll-interval"), 5.0),
+        build_timeout=clean.clean_positive_seconds("build-timeout", get("build-timeout")),
+        poll_interval=clean.clean_positive_seconds("poll-interval", get("poll-interval")),
         compression=clean.clean_choice("compression", get("compression"), COMPRESSIONS),
         files=clean.clean_choice("files", get("files"), FILES_MODES),
         ignore_rules=clean.clean_choice("ignore-rules", get("ignore-rules"), IGNORE_RULES),
         include_git=clean.clean_bool("include-git", get("include-git")),
         secret_files=clean.clean_choice("secret-files", get("secret-files"), SECRET_FILES),
-        plan_only=plan_only,
-        max_parallel=clean.clean_positive_int("max-parallel", get("max-parallel"), 4),
-        retry_budget=clean.clean_positive_seconds(
-            "retry-budget", get("retry-budget"), float(BY_NAME["retry-budget"].default)
-        ),
+        max_parallel=clean.clean_positive_int("max-parallel", get("max-parallel")),
+        retry_budget=clean.clean_positive_seconds("retry-budget", get("retry-budget")),
         hash_cache=clean_hash_cache(cache, workspace) if cache else None,
         warnings=tuple(warnings),
     )
@@ -374,5 +115,12 @@ def build_settings(inputs: Mapping[str, str], workspace: Path) -> Settings:
 def clean_hash_cache(raw: str, workspace: Path) -> Path:
     """A folder relative to the workspace (or absolute, for the CLI's user cache); created
     on first use."""
-    path = Path(raw).expanduser()
-    return (path if path.is_absolute() else workspace / path).resolve()
+    if "\0" in raw:
+        raise InputError("hash-cache", "holds a NUL character; give a folder path")
+    try:
+        path = Path(raw).expanduser()
+        return (path if path.is_absolute() else workspace / path).resolve()
+    except (OSError, RuntimeError) as exc:  # `~nobody-here/x`, a loop of links
+        raise InputError(
+            "hash-cache", f"'{clean.shown(raw)}' is not a usable folder path ({exc})"
+        ) from None

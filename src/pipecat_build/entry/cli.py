@@ -21,6 +21,7 @@ from ..cancellation import Cancelled, install_handlers
 from ..inputs import CLI, INPUTS
 from ..report.reporter import ConsoleReporter
 from ..run import Run
+from ..runtime import Runtime
 
 JSON_OUTPUTS = ("images", "matrix", "deployments")
 INT_OUTPUTS = ("context-size-bytes", "image-size-bytes")
@@ -171,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             out.error(f"--workspace / PIPECAT_WORKSPACE: '{workspace}' is not a folder")
             return _report(out, 1, args.output_env)
         code = run_job(inputs, workspace, out, run=job_run, vocabulary=CLI,
-                       debug_traceback=args.verbose)
+                       runtime=Runtime.from_environ(os.environ), debug_traceback=args.verbose)
     except Cancelled as stop:
         job_run.discard_all()
         out.error(job_run.cancel_message(str(stop)))

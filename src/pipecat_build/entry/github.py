@@ -12,12 +12,15 @@ from ..cancellation import Cancelled, disarm, install_handlers
 from ..inputs import ACTION, read_action_inputs
 from ..report.github import GitHubReporter
 from ..run import Run
+from ..runtime import Runtime
 
 
 def run(environ: Mapping[str, str]) -> int:
     from ..job import run_job
 
-    out = GitHubReporter()
+    out = GitHubReporter(
+        outputs=bool(environ.get("GITHUB_OUTPUT")), summary=bool(environ.get("GITHUB_STEP_SUMMARY"))
+    )
     job_run = Run()
     install_handlers(job_run.cancel)
     try:
@@ -28,6 +31,7 @@ def run(environ: Mapping[str, str]) -> int:
                 out,
                 run=job_run,
                 vocabulary=ACTION,
+                runtime=Runtime.from_environ(environ),
                 debug_traceback=environ.get("RUNNER_DEBUG") == "1",
             )
         finally:

@@ -4,15 +4,12 @@ revision fails at once with its reason and the agent's last output."""
 
 from __future__ import annotations
 
-import time
-
-from ..api.agents import AgentsApi, deploy_body
 from ..api.connection import AnswerLost, ApiError
+from ..config import DeploySpec
 from ..errors import ActionError
-from ..models import Agent, Revision
-from ..outcome import DeployResult, Outcome
+from ..models import Agent, Build, DeployRequest, Revision
+from ..outcome import DeployResult, DeployStatus
 from ..retry_policy import Transient
-from ..settings import DeploySpec
 from ..units import human_seconds
 from .secrets import sync_secrets
 from .tools import Tools
@@ -21,32 +18,41 @@ LAST_OUTPUT_LINES = 15
 
 
 class DeployFailed(ActionError):
-    def __init__(self, message: str, status: str = "failed") -> None:
+    def __init__(self, message: str, status: DeployStatus = DeployStatus.FAILED) -> None:
         super().__init__(message)
         self.status = status
 
 
-def _submit(
-    tools: Tools,
-    agents: AgentsApi,
-    spec: DeploySpec,
-    build_id: str,
-    region: str,
-    existing: Agent | None,
-) -> Agent:
+def request_for(spec: DeploySpec, build_id: str, region: str) -> DeployRequest:
+    """The deploy settings as the API takes them."""
+    return DeployRequest(
+        agent=spec.agent,
+        build_id=build_id,
+        region=region,
+        secret_set=spec.secret_set,
+        min_agents=spec.min_agents,
+        max_agents=spec.max_agents,
+        agent_profile=spec.agent_profile,
+        max_session_duration=spec.max_session_duration,
+        audio_filter=spec.audio_filter,
+        force_redeploy=spec.force_redeploy,
+    )
+
+
+def _submit(tools: Tools, request: DeployRequest, existing: Agent | None) -> Agent:
     """POST is not idempotent: when the answer is lost, read the agent and adopt a deployment
     that appeared since, before trying again."""
     before = existing.desired_deployment if existing is not None else None
+    agents = tools.agents
 
     def attempt() -> Agent:
-        body = deploy_body(spec, build_id, create=existing is None, region=region)
         try:
             if existing is None:
-                return agents.create(body)
-            return agents.update(spec.agent, body)
+                return agents.create(request)
+            return agents.update(request)
         except AnswerLost as exc:
             tools.out.line(f"{exc}; checking whether the deployment was accepted anyway")
-            now = agents.get(spec.agent)
+            now = agents.get(request.agent)
             if now is not None and now.desired_deployment and now.desired_deployment != before:
                 tools.out.line(f"found deployment {now.desired_deployment}: adopting it")
                 return now
@@ -56,7 +62,7 @@ def _submit(
                 raise Transient(exc, "HTTP 409 (secret set busy)") from None
             raise
 
-    return tools.retry(attempt, f"deploy to agent {spec.agent}")
+    return tools.retry(attempt, f"deploy to agent {request.agent}")
 
 
 def _tail(message: str) -> str:
@@ -81,20 +87,18 @@ def _fail_if_broken(name: str, deployment: str, agent: Agent, revision: Revision
 
 
 def _wait_until_serving(
-    tools: Tools, agents: AgentsApi, spec: DeploySpec, deployment: str, result: DeployResult
+    tools: Tools, spec: DeploySpec, deployment: str, phases: list[str]
 ) -> None:
     out = tools.out
-    deadline = time.monotonic() + spec.timeout
-    phase = ""
+    deadline = tools.run.clock() + spec.timeout
     while True:
-        agent = agents.get(spec.agent)
+        agent = tools.agents.get(spec.agent)
         if agent is None:
             raise DeployFailed(f"agent {spec.agent} disappeared while deploying")
         revision = agent.revision_of(deployment)
-        if revision is not None and revision.phase and revision.phase != phase:
-            phase = revision.phase
-            result.phases.append(phase)
-            out.line(f"agent {spec.agent}: deployment {deployment} is {phase}")
+        if revision is not None and revision.phase and revision.phase not in phases[-1:]:
+            phases.append(revision.phase)
+            out.line(f"agent {spec.agent}: deployment {deployment} is {revision.phase}")
         _fail_if_broken(spec.agent, deployment, agent, revision)
         if agent.serves(deployment):
             out.line(f"agent {spec.agent} serves deployment {deployment}")
@@ -104,39 +108,41 @@ def _wait_until_serving(
                 f"agent {spec.agent}: another deployment ({agent.desired_deployment}) replaced "
                 f"ours ({deployment}) while waiting"
             )
-        remaining = deadline - time.monotonic()
+        remaining = deadline - tools.run.clock()
         if remaining <= 0:
             raise DeployFailed(
                 f"agent {spec.agent} did not serve deployment {deployment} within "
                 f"deploy-timeout ({human_seconds(spec.timeout)}); it may still come up. "
                 "Raise deploy-timeout, or check the agent's status.",
-                status="timed-out-waiting",
+                status=DeployStatus.TIMED_OUT_WAITING,
             )
         tools.run.wait(min(tools.settings.poll_interval, remaining))
 
 
-def deploy(tools: Tools, spec: DeploySpec, outcome: Outcome) -> DeployResult:
+def deploy(tools: Tools, spec: DeploySpec, build: Build, region: str) -> DeployResult:
     """Never raises for a failed deploy: the image outputs stay set, the result says why."""
     out = tools.out
-    result = DeployResult(agent=spec.agent)
-    assert outcome.build is not None
-    build_id, region = outcome.build.id, outcome.region
-    agents = AgentsApi(tools.builds.api)
+    phases: list[str] = []
+    keys: tuple[str, ...] = ()
+    deployment = ""
+
+    def result(status: DeployStatus, error: str = "") -> DeployResult:
+        return DeployResult(spec.agent, status, deployment, error, keys, tuple(phases))
+
     with out.group(f"Deploy to agent {spec.agent}"):
         try:
-            existing = agents.get(spec.agent)
+            existing = tools.agents.get(spec.agent)
             if existing is not None and existing.region and existing.region != region:
                 raise DeployFailed(
                     f"agent {spec.agent} is in region {existing.region} but the build is in "
                     f"{region}; build in {existing.region} (set region) or use another agent"
                 )
             if spec.secrets:  # after the region check: never write a set for a refused deploy
-                result.secret_keys = sync_secrets(tools, agents, spec, region)
+                keys = sync_secrets(tools, spec, region)
             verb = "creating" if existing is None else "updating"
-            out.line(f"{verb} agent {spec.agent} ({region}) from build {build_id}")
-            agent = _submit(tools, agents, spec, build_id, region, existing)
+            out.line(f"{verb} agent {spec.agent} ({region}) from build {build.id}")
+            agent = _submit(tools, request_for(spec, build.id, region), existing)
             deployment = agent.desired_deployment
-            result.deployment_id = deployment
             if deployment:
                 tools.run.deployment_started(spec.agent, deployment)
             if existing is not None and deployment == existing.desired_deployment:
@@ -147,20 +153,16 @@ def deploy(tools: Tools, spec: DeploySpec, outcome: Outcome) -> DeployResult:
                     # or may have crashed. Hold it to the same rule as a new one.
                     _fail_if_broken(spec.agent, deployment, agent, agent.revision_of(deployment))
                     if not spec.wait_for_ready:
-                        result.status = "not-waited"
-                        return result
+                        return result(DeployStatus.NOT_WAITED)
                     out.line(f"agent {spec.agent} does not serve it yet: waiting")
-                    _wait_until_serving(tools, agents, spec, deployment, result)
-                result.status = "unchanged"
-                return result
+                    _wait_until_serving(tools, spec, deployment, phases)
+                return result(DeployStatus.UNCHANGED)
             out.line(f"agent {spec.agent}: deployment {deployment} accepted")
             if not spec.wait_for_ready:
-                result.status = "not-waited"
-                return result
-            _wait_until_serving(tools, agents, spec, deployment, result)
-            result.status = "ready"
+                return result(DeployStatus.NOT_WAITED)
+            _wait_until_serving(tools, spec, deployment, phases)
+            return result(DeployStatus.READY)
         except DeployFailed as exc:
-            result.status, result.error = exc.status, str(exc)
+            return result(exc.status, str(exc))
         except ActionError as exc:
-            result.status, result.error = "failed", str(exc)
-    return result
+            return result(DeployStatus.FAILED, str(exc))

@@ -3,7 +3,6 @@ never lands amid the lines it concludes. Log fetching never decides the outcome.
 
 from __future__ import annotations
 
-import time
 from collections import deque
 
 from ..api.builds import LOG_LIMIT
@@ -47,7 +46,7 @@ class Follower:
         tools, out = self.tools, self.tools.out
         settings = tools.settings
         tailer = LogTailer()
-        deadline = time.monotonic() + settings.build_timeout
+        deadline = tools.run.clock() + settings.build_timeout
         status = build.status
         out.line(f"following build {build.id} (status: {status.value})")
         while True:
@@ -69,7 +68,7 @@ class Follower:
                 for marker in tailer.closing_markers():
                     out.line(marker)
                 return build
-            remaining = deadline - time.monotonic()
+            remaining = deadline - tools.run.clock()
             if remaining <= 0:
                 raise BuildTimedOut(
                     f"build {build.id} did not finish within build-timeout "

@@ -4,26 +4,26 @@ to a scratch file outside the workspace."""
 
 from __future__ import annotations
 
-import time
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..archive.hash_cache import HashCache
 from ..archive.members import ArchiveResult
 from ..archive.select import Selection
+from ..config import Target
 from ..errors import InputError
 from ..redact import printable
-from ..settings import Target
 from ..units import human_bytes, human_seconds
 from .tools import Tools
 
 _SKIP = {".git", "node_modules", ".venv", "venv", "__pycache__"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Packed:
     """A context's identity, and its archive once one was written (a remembered hash needs
-    none until an upload does)."""
+    none until an upload does: `ensure_archive` returns the packed context with one)."""
 
     report: str  # Markdown explaining what went into the context
     context_hash: str
@@ -89,7 +89,7 @@ def _select(tools: Tools, target: Target) -> Selection:
     if settings.files == "tracked":
         from ..archive.git_tracked import tracked_files
 
-        tracked = tracked_files(target.context_dir)
+        tracked = tracked_files(target.context_dir, tools.runtime.git_environ)
     options = SelectionOptions(
         ignore_rules=settings.ignore_rules,
         include_git=settings.include_git,
@@ -115,7 +115,7 @@ def pack(tools: Tools, target: Target) -> Packed:
     """The context's hash, cheaply when a hash cache remembers this exact tar stream (then
     nothing is compressed yet: `ensure_archive` does it only if an upload is needed)."""
     settings, out = tools.settings, tools.out
-    started = time.monotonic()
+    started = tools.run.clock()
     selection = _select(tools, target)
     cache = HashCache(settings.hash_cache) if settings.hash_cache else None
     if cache is not None:
@@ -126,7 +126,7 @@ def pack(tools: Tools, target: Target) -> Packed:
         if remembered is not None:
             out.line(
                 f"recognised {digest.file_count} files, {human_bytes(digest.content_bytes)} in "
-                f"{human_seconds(time.monotonic() - started)} without compressing; remembered "
+                f"{human_seconds(tools.run.clock() - started)} without compressing; remembered "
                 f"context hash {remembered.context_hash}"
             )
             return Packed(
@@ -142,14 +142,14 @@ def pack(tools: Tools, target: Target) -> Packed:
 
 
 def ensure_archive(tools: Tools, packed: Packed, started: float | None = None) -> Packed:
-    """Writes the archive if it is not on disk yet; checks a remembered hash against the real
-    one (a wrong hash is corrected, with a warning) and remembers the result."""
+    """`packed` with its archive on disk (written now if it was not); a remembered hash is
+    checked against the real one (a wrong hash is corrected, with a warning) and remembered."""
     from ..archive.tar_stream import write_archive
 
     if packed.path is not None:
         return packed
     settings, out = tools.settings, tools.out
-    started = time.monotonic() if started is None else started
+    started = tools.run.clock() if started is None else started
     assert packed.selection is not None
     path = tools.run.new_scratch_file()
     try:
@@ -163,20 +163,24 @@ def ensure_archive(tools: Tools, packed: Packed, started: float | None = None) -
     out.line(
         f"packed {archive.file_count} files, {human_bytes(archive.content_bytes)} -> "
         f"{human_bytes(archive.archive_bytes)} ({settings.compression} compression) "
-        f"in {human_seconds(time.monotonic() - started)}; context hash {archive.context_hash}"
+        f"in {human_seconds(tools.run.clock() - started)}; context hash {archive.context_hash}"
     )
     if packed.context_hash and packed.context_hash != archive.context_hash:
         out.warning(
             f"hash-cache remembered context hash {packed.context_hash}, but the archive's is "
             f"{archive.context_hash}; using the real one and correcting the cache"
         )
-    packed.path, packed.archive = path, archive
-    packed.context_hash, packed.archive_bytes = archive.context_hash, archive.archive_bytes
-    packed.file_count = archive.file_count
     if packed.cache is not None:
         problem = packed.cache.remember(
             archive.stream_key, archive.context_hash, archive.archive_bytes
         )
         if problem:
             out.warning(problem)
-    return packed
+    return dataclasses.replace(
+        packed,
+        path=path,
+        archive=archive,
+        context_hash=archive.context_hash,
+        archive_bytes=archive.archive_bytes,
+        file_count=archive.file_count,
+    )

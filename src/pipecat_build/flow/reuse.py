@@ -7,6 +7,7 @@ import threading
 
 from ..api.builds import BuildsApi
 from ..models import Build, BuildStatus
+from ..outcome import BuildKey
 
 ADOPT_WINDOW = 300.0  # seconds: a build this recent with our hash may be our own lost create
 CREATE_SPREAD = 1.0  # seconds: runs that reach "create" together spread over up to this
@@ -16,28 +17,20 @@ def newest(builds: list[Build]) -> Build | None:
     return max(builds, key=lambda b: b.created_at) if builds else None
 
 
-def find_reusable(api: BuildsApi, context_hash: str, region: str, dockerfile: str) -> Build | None:
-    builds = api.find_builds(context_hash, region, status="success")
-    return newest(
-        [
-            b
-            for b in builds
-            if b.status is BuildStatus.SUCCESS and b.same_recipe(context_hash, region, dockerfile)
-        ]
-    )
+def find_reusable(api: BuildsApi, key: BuildKey) -> Build | None:
+    builds = api.find_builds(key.context_hash, key.region, status="success")
+    return newest([b for b in builds if b.status is BuildStatus.SUCCESS and _same(b, key)])
 
 
-def find_running_or_done(
-    api: BuildsApi, context_hash: str, region: str, dockerfile: str, since: float | None = None
-) -> Build | None:
+def _same(build: Build, key: BuildKey) -> bool:
+    return build.same_recipe(key.context_hash, key.region, key.dockerfile)
+
+
+def find_running_or_done(api: BuildsApi, key: BuildKey, since: float | None = None) -> Build | None:
     """A successful build to reuse, else a running one to follow (another run's, or our own
     create whose answer was lost); with `since`, also a build that ended badly after it (our
     own lost create, which must be adopted rather than created twice)."""
-    builds = [
-        b
-        for b in api.find_builds(context_hash, region, limit=50)
-        if b.same_recipe(context_hash, region, dockerfile)
-    ]
+    builds = [b for b in api.find_builds(key.context_hash, key.region, limit=50) if _same(b, key)]
     done = newest([b for b in builds if b.status is BuildStatus.SUCCESS])
     if done is not None:
         return done

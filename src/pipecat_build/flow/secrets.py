@@ -3,22 +3,19 @@ is `ready` (a deploy bound to a pending set is refused). Only key names are ever
 
 from __future__ import annotations
 
-import time
-
-from ..api.agents import AgentsApi
+from ..config import DeploySpec
 from ..errors import ActionError
-from ..settings import DeploySpec
 from .tools import Tools
 
 
-def sync_secrets(tools: Tools, agents: AgentsApi, spec: DeploySpec, region: str) -> tuple[str, ...]:
+def sync_secrets(tools: Tools, spec: DeploySpec, region: str) -> tuple[str, ...]:
     """Sets the keys given (others are kept); returns their names."""
     assert spec.secret_set is not None  # settings refuse secrets without a set
-    out = tools.out
+    out, agents = tools.out, tools.agents
     keys = tuple(key for key, _ in spec.secrets)
     agents.put_secrets(spec.secret_set, spec.secrets, region)
     out.line(f"secret set {spec.secret_set} ({region}): wrote {', '.join(keys)}")
-    deadline = time.monotonic() + spec.timeout
+    deadline = tools.run.clock() + spec.timeout
     while True:
         current = agents.get_secret_set(spec.secret_set)
         status = current.status if current is not None else "missing"
@@ -31,7 +28,7 @@ def sync_secrets(tools: Tools, agents: AgentsApi, spec: DeploySpec, region: str)
                 f"secret set {spec.secret_set} could not be provisioned"
                 + (f": {detail}" if detail else "")
             )
-        if time.monotonic() >= deadline:
+        if tools.run.clock() >= deadline:
             raise ActionError(
                 f"secret set {spec.secret_set} was still {status} after deploy-timeout"
             )

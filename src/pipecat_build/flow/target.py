@@ -1,17 +1,30 @@
-"""One target from folder to image (and agent): the steps in order, nothing else."""
+"""One target from folder to image (and agent): the steps in order, each returning a value;
+the `Outcome` is made once, at the end, from what they returned."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from ..config import Target
 from ..errors import ActionError, InputError
 from ..models import Build, BuildStatus, CreateAnswer
-from ..outcome import Outcome
-from ..settings import Target
+from ..outcome import BuildKey, DeployResult, Outcome, RunStatus
 from .create import create, spread_then_look
 from .follow import BuildTimedOut, Follower
 from .pack import Packed, ensure_archive, pack
 from .reuse import RegionResolver, find_reusable, find_running_or_done
 from .tools import Tools
 from .upload import upload
+
+
+@dataclass(frozen=True)
+class Built:
+    """How the build step ended: the build (None in a plan that found none), whether it was
+    reused, and the packed context as it was last seen (its archive may have been written)."""
+
+    build: Build | None
+    cached: bool
+    packed: Packed
 
 
 def _resolved(tools: Tools, target: Target, region: str) -> str:
@@ -25,69 +38,107 @@ def _resolved(tools: Tools, target: Target, region: str) -> str:
     )
 
 
+def _status(build: Build) -> RunStatus:
+    return RunStatus(build.status.value) if build.status.terminal else RunStatus.ERROR
+
+
 class TargetFlow:
-    def __init__(self, tools: Tools, regions: RegionResolver) -> None:
+    """`build_only` (a plan) stops after looking for an existing build: nothing is uploaded,
+    created or deployed. An `InputError` ends the run unless `contain_input_errors` (one
+    service of many: the others go on)."""
+
+    def __init__(
+        self,
+        tools: Tools,
+        regions: RegionResolver,
+        *,
+        plan: bool = False,
+        contain_input_errors: bool = False,
+    ) -> None:
         self.tools = tools
         self.regions = regions
+        self.plan = plan
+        self.contain_input_errors = contain_input_errors
         self.follower = Follower(tools)
+        self._build: Build | None = None  # the build once it exists, for a failure's outputs
 
     def run(self, target: Target) -> Outcome:
-        outcome = Outcome(target)
+        packed: Packed | None = None
+        region, error, status = "", "", RunStatus.ERROR
+        built: Built | None = None
+        deployed: DeployResult | None = None
         try:
-            self._build(target, outcome)
-            if outcome.built and target.deploy is not None and not self.tools.settings.plan_only:
+            with self.tools.out.group("Pack the build context"):
+                packed = pack(self.tools, target)
+                region = self.regions.region_for(target.region)
+                self.tools.out.line(_resolved(self.tools, target, region))
+            key = BuildKey(packed.context_hash, region, target.dockerfile)
+            try:
+                built = self._plan(key, packed) if self.plan else self._reuse_or_build(key, packed)
+            finally:
+                for path in {packed.path, built.packed.path if built else None} - {None}:
+                    assert path is not None
+                    self.tools.run.discard(path)
+            packed = built.packed
+            if built.build is None:
+                status = RunStatus.PLANNED
+            else:
+                status = _status(built.build)
+                if built.build.status is not BuildStatus.SUCCESS:
+                    ended = f"the build ended with status {status.value}"
+                    error = built.build.error_message or ended
+            if status is RunStatus.SUCCESS and target.deploy is not None and not self.plan:
                 from .deploy import deploy
 
-                outcome.deploy = deploy(self.tools, target.deploy, outcome)
+                assert built.build is not None
+                deployed = deploy(self.tools, target.deploy, built.build, region)
         except BuildTimedOut as exc:
-            outcome.status, outcome.error = "timed-out-waiting", str(exc)
+            status, error = RunStatus.TIMED_OUT_WAITING, str(exc)
         except ActionError as exc:
-            if not outcome.built:
-                outcome.status = "error"
-            outcome.error = str(exc)
-            if isinstance(exc, InputError) and not self.tools.settings.multi_service:
+            error = str(exc)
+            if isinstance(exc, InputError) and not self.contain_input_errors:
                 raise
-        finally:
-            outcome.last_log_lines = list(self.follower.last_lines)
-        return outcome
+        build = built.build if built is not None else self._build
+        return Outcome(
+            target=target,
+            status=status,
+            region=region,
+            context_hash=packed.context_hash if packed else "",
+            archive_bytes=packed.archive_bytes if packed else 0,
+            file_count=packed.file_count if packed else 0,
+            build=build,
+            cached=built.cached if built is not None else False,
+            error=error,
+            context_report=packed.report if packed else "",
+            last_log_lines=tuple(self.follower.last_lines),
+            deploy=deployed,
+        )
 
-    def _build(self, target: Target, outcome: Outcome) -> None:
+    def _plan(self, key: BuildKey, packed: Packed) -> Built:
+        with self.tools.out.group("Look for an existing build"):
+            hit = find_reusable(self.tools.builds, key)
+            if hit is not None:
+                self.tools.out.line(f"build {hit.id} already built this context: {hit.image_uri}")
+                return Built(hit, True, packed)
+            self.tools.out.line(
+                f"no successful build of context {key.context_hash} in {key.region} yet: "
+                "it needs a build"
+            )
+            return Built(None, False, packed)
+
+    def _reuse_or_build(self, key: BuildKey, packed: Packed) -> Built:
         tools, out = self.tools, self.tools.out
-        with out.group("Pack the build context"):
-            packed = pack(tools, target)
-        try:
-            outcome.context_hash = packed.context_hash
-            outcome.archive_bytes = packed.archive_bytes
-            outcome.file_count = packed.file_count
-            outcome.context_report = packed.report
-            outcome.region = region = self.regions.region_for(target.region)
-            out.line(_resolved(tools, target, region))
-            self._reuse_or_build(target, outcome, packed, region)
-        finally:
-            if packed.path is not None:
-                tools.run.discard(packed.path)
-
-    def _reuse_or_build(
-        self, target: Target, outcome: Outcome, packed: Packed, region: str
-    ) -> None:
-        tools, out, settings = self.tools, self.tools.out, self.tools.settings
-        context_hash, dockerfile = packed.context_hash, target.dockerfile
         running = None
         with out.group("Look for a build to reuse"):
-            if settings.force:
+            if tools.settings.force:
                 out.line("force is set: not looking for an earlier build")
             else:
-                hit = find_reusable(tools.builds, context_hash, region, dockerfile)
+                hit = find_reusable(tools.builds, key)
                 if hit is not None:
                     out.line(f"build {hit.id} already built this context: reusing {hit.image_uri}")
-                    self._finish(outcome, hit, cached=True)
-                    return
-                out.line(f"no successful build of context {context_hash} in {region} yet")
-                if not settings.plan_only:
-                    running = find_running_or_done(tools.builds, context_hash, region, dockerfile)
-        if settings.plan_only:
-            outcome.status, outcome.needs_build = "planned", True
-            return
+                    return Built(hit, True, packed)
+                out.line(f"no successful build of context {key.context_hash} in {key.region} yet")
+                running = find_running_or_done(tools.builds, key)
         if running is not None:
             # Another run (or branch, or `pcc deploy`) is building this very context: follow
             # it instead of uploading the same bytes first.
@@ -95,25 +146,19 @@ class TargetFlow:
                 f"build {running.id} of this context is already {running.status.value}: "
                 "following it, nothing to upload"
             )
-            self._started(outcome, running)
+            self._started(running)
             if running.status.terminal:
-                self._finish(outcome, running, cached=running.status is BuildStatus.SUCCESS)
-                return
+                return Built(running, running.status is BuildStatus.SUCCESS, packed)
             with out.group(f"Build {running.id}"):
-                build = self.follower.follow(running)
-            self._finish(outcome, build, cached=False)
-            return
+                return Built(self.follower.follow(running), False, packed)
         with out.group("Upload the build context"):
-            ensure_archive(tools, packed)
-            outcome.context_hash = context_hash = packed.context_hash
-            outcome.archive_bytes = packed.archive_bytes
-            ticket = upload(tools, packed, region)
+            packed = ensure_archive(tools, packed)
+            key = BuildKey(packed.context_hash, key.region, key.dockerfile)
+            ticket = upload(tools, packed, key.region)
         with out.group("Start the build"):
             answer = None
-            if not settings.force:
-                found = find_running_or_done(
-                    tools.builds, context_hash, region, dockerfile
-                ) or spread_then_look(tools, context_hash, region, dockerfile)
+            if not tools.settings.force:
+                found = find_running_or_done(tools.builds, key) or spread_then_look(tools, key)
                 if found is not None:
                     out.line(
                         f"build {found.id} of this context is already {found.status.value}: "
@@ -121,28 +166,18 @@ class TargetFlow:
                     )
                     answer = CreateAnswer(found, found.status is BuildStatus.SUCCESS)
             if answer is None:
-                answer = create(tools, ticket, context_hash, region, dockerfile)
+                answer = create(tools, ticket, key)
             build = answer.build
-            self._started(outcome, build)
+            self._started(build)
             if packed.path is not None:
                 tools.run.discard(packed.path)  # the service has it now; free the disk
             if answer.cached:
                 out.line("Pipecat Cloud answered with its cached build of this context")
-                self._finish(outcome, build, cached=True)
-                return
+                return Built(build, True, packed)
         with out.group(f"Build {build.id}"):
-            build = self.follower.follow(build)
-        self._finish(outcome, build, cached=False)
+            return Built(self.follower.follow(build), False, packed)
 
-    def _started(self, outcome: Outcome, build: Build) -> None:
-        outcome.build = build
+    def _started(self, build: Build) -> None:
+        self._build = build
         self.tools.run.build_started(build.id)
         self.tools.out.line(f"build id: {build.id}")
-
-    @staticmethod
-    def _finish(outcome: Outcome, build: Build, *, cached: bool) -> None:
-        outcome.build = build
-        outcome.cached = cached
-        outcome.status = build.status.value
-        if build.status is not BuildStatus.SUCCESS:
-            outcome.error = build.error_message or f"the build ended with status {outcome.status}"

@@ -65,7 +65,7 @@ def upload(tools: Tools, packed: Packed, region: str) -> UploadTicket:
     assert archive is not None, "ensure_archive comes first"
     size = packed.archive_bytes
     ticket = new_ticket(tools, region)
-    started = time.monotonic()
+    started = tools.run.clock()
 
     def attempt() -> None:
         nonlocal ticket
@@ -73,9 +73,15 @@ def upload(tools: Tools, packed: Packed, region: str) -> UploadTicket:
         if ticket.seconds_left() < min(TICKET_MARGIN, ticket.lifetime / 2):
             out.line("the upload URL is about to expire; asking for a new one")
             ticket = new_ticket(tools, region)
-        meter = ProgressMeter(size, out.line)
+        meter = ProgressMeter(size, out.line, clock=tools.run.clock)
         try:
-            upload_archive(tools.storage, ticket, archive, on_progress=meter.update)
+            upload_archive(
+                tools.storage,
+                ticket,
+                archive,
+                on_progress=meter.update,
+                timeout=tools.runtime.upload_timeout,
+            )
         except StorageError as exc:
             if not exc.retryable:
                 raise
@@ -85,7 +91,7 @@ def upload(tools: Tools, packed: Packed, region: str) -> UploadTicket:
             raise Transient(exc, str(exc), exc.retry_after) from None
 
     tools.retry(attempt, "upload")
-    elapsed = time.monotonic() - started
+    elapsed = tools.run.clock() - started
     out.line(
         f"uploaded {human_bytes(size)} in {human_seconds(elapsed)}"
         f" ({human_bytes(size / max(elapsed, 1e-6))}/s)"

@@ -33,7 +33,17 @@ class GitHubReporter:
     GITHUB_OUTPUT heredoc records; a lock keeps concurrent builds' lines whole (re-entrant,
     so the cancellation handler can still write after interrupting a write)."""
 
-    def __init__(self, redactor: Redactor | None = None) -> None:
+    def __init__(
+        self,
+        redactor: Redactor | None = None,
+        *,
+        outputs: bool = True,
+        summary: bool = True,
+    ) -> None:
+        """`outputs` / `summary`: whether the runner gave GITHUB_OUTPUT / GITHUB_STEP_SUMMARY
+        files (github-action-utils writes to them; without them there is nowhere to write)."""
+        self._outputs = outputs
+        self._summary = summary
         self._lock = threading.RLock()
         self._in_group = False
         self._clean = redactor or Redactor()
@@ -92,13 +102,13 @@ class GitHubReporter:
             gha.debug(self._clean(message))
 
     def set_output(self, name: str, value: str) -> None:
-        if not os.environ.get("GITHUB_OUTPUT"):
+        if not self._outputs:
             return
         with self._lock:
             gha.set_output(name, self._clean(value))
 
     def add_summary(self, markdown: str) -> None:
-        if not os.environ.get("GITHUB_STEP_SUMMARY"):
+        if not self._summary:
             return
         with self._lock:
             gha.append_job_summary(self._clean(markdown))

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 
-from ..outcome import Outcome
+from ..outcome import DeployStatus, Outcome, RunStatus
 from ..redact import printable
 from ..units import human_bytes, human_seconds
 
 _ICONS = {
-    "success": "✅",
-    "failed": "❌",
-    "timeout": "⏱️",
-    "timed-out-waiting": "⏱️",
-    "planned": "📝",
+    RunStatus.SUCCESS: "✅",
+    RunStatus.FAILED: "❌",
+    RunStatus.TIMEOUT: "⏱️",
+    RunStatus.TIMED_OUT_WAITING: "⏱️",
+    RunStatus.PLANNED: "📝",
+    RunStatus.ERROR: "❌",
 }
 
 
@@ -35,10 +36,10 @@ def _duration(value: float | None) -> str:
 
 def single_summary(outcome: Outcome) -> str:
     build = outcome.build
-    icon = _ICONS.get(outcome.status, "❌")
+    icon = _ICONS[outcome.status]
     logs = build.logs_url if build else ""
     rows = [
-        ("Status", f"{icon} {outcome.status}"),
+        ("Status", f"{icon} {outcome.status.value}"),
         ("Image URI", _code(outcome.image_uri)),
         ("Build id", _code(outcome.build_id)),
         ("Context hash", _code(outcome.context_hash)),
@@ -95,7 +96,7 @@ def services_summary(outcomes: list[Outcome]) -> str:
     rows = [
         [
             _cell(o.target.name),
-            f"{_ICONS.get(o.status, '❌')} {o.status}",
+            f"{_ICONS[o.status]} {o.status.value}",
             _code(o.image_uri),
             _code(o.context_hash),
             _cell(o.region or "-"),
@@ -108,15 +109,20 @@ def services_summary(outcomes: list[Outcome]) -> str:
     return _table("Pipecat Cloud builds", header, rows, outcomes)
 
 
-_DEPLOY_ICONS = {"ready": "✅", "unchanged": "✅", "not-waited": "🚀", "failed": "❌"}
+_DEPLOY_ICONS = {
+    DeployStatus.READY: "✅",
+    DeployStatus.UNCHANGED: "✅",
+    DeployStatus.NOT_WAITED: "🚀",
+    DeployStatus.FAILED: "❌",
+    DeployStatus.TIMED_OUT_WAITING: "⏱️",
+}
 
 
 def _deploy_cells(outcome: Outcome) -> list[str]:
     deploy = outcome.deploy
     if deploy is None:
         return ["-", "-"]
-    icon = _DEPLOY_ICONS.get(deploy.status, "⏱️" if "timed" in deploy.status else "❌")
-    return [_code(deploy.agent), f"{icon} {deploy.status or 'not started'}"]
+    return [_code(deploy.agent), f"{_DEPLOY_ICONS[deploy.status]} {deploy.status.value}"]
 
 
 def deploy_section(outcome: Outcome) -> str:

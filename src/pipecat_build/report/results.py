@@ -1,0 +1,108 @@
+"""The end of a run: the outcomes become outputs, the job summary, one error line per failure
+and a closing line; the exit code follows. Which of these a run writes follows its mode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..inputs import Vocabulary
+from ..mode import RunMode
+from ..outcome import Outcome
+from .outputs import OutputWriter
+from .reporter import Reporter
+from .summary import plan_summary, services_summary, single_summary
+
+
+def failure_message(outcome: Outcome) -> str:
+    """The first line says what failed (and which build); a traceback or the last log lines
+    follow it."""
+    label = f"{outcome.target.name}: " if outcome.target.name else ""
+    where = f" (build {outcome.build_id})" if outcome.build_id else ""
+    error = outcome.error or (outcome.deploy.error if outcome.deploy else "") or "failed"
+    first, newline, rest = error.partition("\n")  # a traceback stays after the first line
+    message = f"{label}{first}{where}{newline}{rest}"
+    if outcome.last_log_lines and not outcome.built:
+        message += "\nLast log lines:\n" + "\n".join(outcome.last_log_lines)
+    return message
+
+
+def plan_matrix(outcomes: list[Outcome], workspace: Path) -> str:
+    """`strategy.matrix` for the services that need a build. `context` is the folder the input
+    named (before `pcc-deploy.toml` moved it), so a later run given it packs the same bytes."""
+    include = [
+        {
+            "service": o.target.label(workspace),
+            "context": o.target.input_folder(workspace),
+            "dockerfile": o.target.dockerfile,
+            "region": o.region,
+            "context-hash": o.context_hash,
+        }
+        for o in outcomes
+        if o.needs_build and not o.error
+    ]
+    return json.dumps({"include": include}, separators=(",", ":"))
+
+
+def closing_line(outcomes: list[Outcome], mode: RunMode) -> str:
+    failed = sum(1 for o in outcomes if not o.ok)
+    if mode.plans:
+        needed = sum(1 for o in outcomes if o.needs_build and not o.error)
+        reused = sum(1 for o in outcomes if o.ok and not o.needs_build)
+        line = f"plan: {needed} of {len(outcomes)} need a build, {reused} already built"
+    elif mode is RunMode.BUILD:
+        (outcome,) = outcomes
+        verb = "reused" if outcome.cached else "built"
+        line = f"{verb} {outcome.image_uri} (context {outcome.context_hash})"
+        if outcome.deploy is not None:
+            line += f"; agent {outcome.deploy.agent}: {outcome.deploy.status.value}"
+    else:
+        built = sum(1 for o in outcomes if o.ok and not o.cached)
+        reused = sum(1 for o in outcomes if o.ok and o.cached)
+        line = f"{len(outcomes)} services: {built} built, {reused} reused"
+        deployed = sum(1 for o in outcomes if o.deploy is not None and o.ok)
+        if deployed:
+            line += f", {deployed} deployed"
+    return f"❌ {line}, {failed} failed" if failed else f"✅ {line}"
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def report_results(
+    mode: RunMode,
+    outcomes: list[Outcome],
+    workspace: Path,
+    outputs: OutputWriter,
+    out: Reporter,
+    vocabulary: Vocabulary,
+) -> int:
+    """Writes what the mode's outputs, summary and errors are; returns the exit code."""
+    if mode in (RunMode.BUILD, RunMode.PLAN):
+        outputs.set_all(outcomes[0].outputs())
+    if mode.many:
+        images = {o.target.label(workspace): o.image_uri for o in outcomes if o.image_uri}
+        outputs.set("images", _compact(images))
+    if mode is RunMode.SERVICES:
+        agents = {
+            o.target.label(workspace): o.deploy.status.value
+            for o in outcomes
+            if o.deploy is not None
+        }
+        if agents:
+            outputs.set("deployments", _compact(agents))
+    if mode.plans:
+        outputs.set("matrix", plan_matrix(outcomes, workspace))
+        out.add_summary(plan_summary(outcomes))
+    elif mode is RunMode.BUILD:
+        out.add_summary(single_summary(outcomes[0]))
+    else:
+        out.add_summary(services_summary(outcomes))
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in failed:
+        title = "Pipecat Cloud deploy" if outcome.built else "Pipecat Cloud build"
+        out.error(vocabulary.speak(failure_message(outcome)), title=title)
+    if not (failed and mode is RunMode.BUILD):  # one target's failure is its error line
+        out.line(closing_line(outcomes, mode))
+    return 1 if failed else 0
