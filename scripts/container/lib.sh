@@ -22,6 +22,10 @@ BASE_PACKAGES="python3,python3-pip,python3-venv,python-is-python3,ca-certificate
 BASE_TAG="$(printf '%s|%s|%s' "$BASE_SUITE" "$BASE_PACKAGES" v1 | sha256sum | cut -c1-12)"
 BASE_IMAGE="${PIPECAT_BASE_IMAGE:-local/debian-python:$BASE_SUITE-$BASE_TAG}"
 ACTION_IMAGE="${PIPECAT_ACTION_IMAGE:-local/pipecat-build-action:dev}"
+# gitlab-ci-local's helper containers (copying files in and out of jobs) need bash and rsync.
+GCL_HELPER_IMAGE="${PIPECAT_GCL_HELPER_IMAGE:-local/gitlab-ci-local-helper:dev}"
+GCL="$STATE_DIR/gitlab-ci-local/node_modules/.bin/gitlab-ci-local"
+DIST_DIR="$STATE_DIR/dist"
 
 log() { printf '[container] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
