@@ -23,7 +23,12 @@ class InputError(ActionError):
 
     def __init__(self, input_name: str, detail: str, *, is_file: bool = False) -> None:
         self.input_name = input_name
-        self.detail = detail
+        # One line, whatever a quoted value held: line breaks and other control characters
+        # are shown escaped, never written (they could end the line or start a command).
+        self.detail = "".join(
+            ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode()
+            for ch in detail
+        )
         self.is_file = is_file
         super().__init__(self.render())
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from ..errors import InputError
 from ..models import Build, CreateAnswer, UploadTicket, parse_time
 from ..retry_policy import RetryPolicy
+from .agents import segment
 from .connection import AnswerLost, ApiConnection, ApiError
 
 LOG_LIMIT = 10_000  # the endpoint's maximum: a whole log up to this size fits one answer
@@ -120,7 +121,7 @@ class BuildsApi:
         return CreateAnswer(Build.parse(raw), bool(body.get("cached")))
 
     def get_build(self, build_id: str) -> Build:
-        body = self.api.call("GET", f"/v1/builds/{build_id}", f"read build {build_id}")
+        body = self.api.call("GET", f"/v1/builds/{segment(build_id)}", f"read build {build_id}")
         raw = body.get("build")
         if not isinstance(raw, Mapping):
             raise ApiError(f"read build {build_id}: the answer holds no build")
@@ -130,7 +131,7 @@ class BuildsApi:
         """The current log window and whether the server left lines out (nextToken)."""
         body = self.api.call(
             "GET",
-            f"/v1/builds/{build_id}/logs",
+            f"/v1/builds/{segment(build_id)}/logs",
             f"read logs of build {build_id}",
             self._log_policy,
             params={"limit": limit},
