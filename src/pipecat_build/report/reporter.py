@@ -7,12 +7,28 @@ its two adapters, so the core never knows which one it is writing to.
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Protocol, TextIO
 
 from ..redact import Redactor
+
+
+# What CI systems obey in a job's log, wherever our text lands in it: Azure Pipelines
+# (`##vso[...]`, found anywhere in a line), TeamCity (`##teamcity[...]`), GitHub's and others'
+# `##[group]` and `::command::` lines (at the start of a line, after white space).
+_HASH_COMMAND = re.compile(r"##(?=vso\[|teamcity\[|\[)", re.IGNORECASE)
+_LINE_COMMAND = re.compile(r"(^|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029])([^\S\n\r]*)::")
+
+
+def neutralise_commands(text: str) -> str:
+    """`text` as it should be shown, never obeyed: `##vso[` becomes `#|#vso[` and a line
+    starting with `::` is prefixed with `| `, so a build log line (or a server's message)
+    cannot set a variable, mask or unmask text, or fail the job of the CI system printing it."""
+    text = _HASH_COMMAND.sub("#|#", text)
+    return _LINE_COMMAND.sub(r"\1\2| ::", text)
 
 
 class Reporter(Protocol):
@@ -50,7 +66,7 @@ class ConsoleReporter:
         self.errors: list[str] = []  # masked, for the CLI's JSON result
 
     def _write(self, text: str) -> None:
-        text = self.masked(text)
+        text = neutralise_commands(self.masked(text))
         with self._lock:
             self._stream.write(text + "\n")
             self._stream.flush()
