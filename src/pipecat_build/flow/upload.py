@@ -13,7 +13,18 @@ from ..units import human_bytes, human_seconds
 from .pack import Packed
 from .tools import Tools
 
-SENSITIVE_UPLOAD_FIELDS = ("policy", "x-amz-signature", "x-amz-credential", "x-amz-security-token")
+# Upload fields masked by what they are, whatever the storage's dialect (S3 SigV2/SigV4, GCS,
+# Azure, a proxy): any name holding one of these words is a credential or signs one.
+SENSITIVE_UPLOAD_WORDS = (
+    "signature", "credential", "token", "policy", "key-id", "keyid", "accessid", "access-key",
+    "accesskey", "secret", "password", "auth", "session", "sig",
+)
+
+
+def is_sensitive_upload_field(name: str) -> bool:
+    folded = name.lower().replace("_", "-")
+    return any(word in folded for word in SENSITIVE_UPLOAD_WORDS)
+
 TICKET_MARGIN = 60.0  # seconds: a ticket about to expire is renewed before uploading
 
 
@@ -54,7 +65,7 @@ def new_ticket(tools: Tools, region: str) -> UploadTicket:
     """Asks for an upload URL; its credentials are masked before anything can print them."""
     ticket = tools.builds.request_upload(region)
     for name, value in ticket.fields:
-        if name.lower() in SENSITIVE_UPLOAD_FIELDS:
+        if is_sensitive_upload_field(name):
             tools.out.mask(value)
     return ticket
 
