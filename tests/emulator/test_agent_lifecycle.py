@@ -156,8 +156,10 @@ def test_the_pull_secret_set_must_exist_be_a_pull_secret_and_share_the_region(
 # -- deploys by build id, and build look-ups -------------------------------------------------
 
 
-@pytest.mark.parametrize("status", ["failed", "timeout", "building"])
+@pytest.mark.parametrize("status", ["failed", "timeout", "pending", "building"])
 def test_only_a_successful_build_deploys(emu: Emulator, api: requests.Session, status: str) -> None:
+    # A seeded build still in progress moves on by wall time: keep it there for the test.
+    emu.config.pending_seconds = emu.config.building_seconds = 3600.0
     message = f"Build is not ready (status: {status}). Only successful builds can be deployed."
     bad = seeded_build(emu, status=status)
     assert error(create(api, emu, serviceName="rb", buildId=bad)) == (
