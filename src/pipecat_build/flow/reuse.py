@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import threading
 
-from ..api.builds import BuildsApi
 from ..models import Build, BuildStatus
 from ..outcome import BuildKey
+from .ports import BuildsPort
 
 ADOPT_WINDOW = 300.0  # seconds: a build this recent with our hash may be our own lost create
 CREATE_SPREAD = 1.0  # seconds: runs that reach "create" together spread over up to this
@@ -17,7 +17,7 @@ def newest(builds: list[Build]) -> Build | None:
     return max(builds, key=lambda b: b.created_at) if builds else None
 
 
-def find_reusable(api: BuildsApi, key: BuildKey) -> Build | None:
+def find_reusable(api: BuildsPort, key: BuildKey) -> Build | None:
     builds = api.find_builds(key.context_hash, key.region, status="success")
     return newest([b for b in builds if b.status is BuildStatus.SUCCESS and _same(b, key)])
 
@@ -26,7 +26,9 @@ def _same(build: Build, key: BuildKey) -> bool:
     return build.same_recipe(key.context_hash, key.region, key.dockerfile)
 
 
-def find_running_or_done(api: BuildsApi, key: BuildKey, since: float | None = None) -> Build | None:
+def find_running_or_done(
+    api: BuildsPort, key: BuildKey, since: float | None = None
+) -> Build | None:
     """A successful build to reuse, else a running one to follow (another run's, or our own
     create whose answer was lost); with `since`, also a build that ended badly after it (our
     own lost create, which must be adopted rather than created twice)."""
@@ -49,7 +51,7 @@ def find_running_or_done(api: BuildsApi, key: BuildKey, since: float | None = No
 class RegionResolver:
     """Asks the API for the default region once, whatever the number of targets."""
 
-    def __init__(self, api: BuildsApi) -> None:
+    def __init__(self, api: BuildsPort) -> None:
         self._api = api
         self._lock = threading.Lock()
         self._default: str | None = None

@@ -19,6 +19,7 @@ from ..report.reporter import Reporter
 from ..retry_policy import retry
 from ..run import Run
 from ..runtime import Runtime
+from .ports import AgentsPort, BuildsPort
 
 T = TypeVar("T")
 
@@ -27,8 +28,8 @@ T = TypeVar("T")
 class Tools:
     settings: Settings
     connection: ApiConnection
-    builds: BuildsApi
-    agents: AgentsApi
+    builds: BuildsPort
+    agents: AgentsPort
     storage: HttpClient
     out: Reporter
     run: Run
