@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from ..models import Agent, DeployRequest, SecretSet
+from ..models import Agent, DeployRequest, SecretSet, SecretSetSummary
 from .connection import ApiConnection, ApiError
 
 
 def segment(value: str) -> str:
     """One path segment: every character that could end it or start a query is escaped, so a
-    name such as `../agents/victim` stays a name (`..%2Fagents%2Fvictim`)."""
-    return quote(value, safe="")
+    name such as `../agents/victim` stays a name (`..%2Fagents%2Fvictim`); `.` and `..`,
+    which a URL parser would resolve as dot segments, are escaped too."""
+    if not value:
+        raise ValueError("an empty path segment")
+    quoted = quote(value, safe="")
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
 
 class AgentsApi:
@@ -65,6 +69,33 @@ class AgentsApi:
             json=body,
             retry_statuses=(409,),
         )
+
+    def delete(self, name: str) -> bool:
+        """Deletes the agent: True when deleted, False when there was none of that name (404,
+        as after an earlier deletion). Idempotent, so retried like a read."""
+        return self._delete(f"/v1/agents/{segment(name)}", f"delete agent {name}")
+
+    def delete_secret_set(self, name: str) -> bool:
+        """Deletes a secret set: True when deleted, False when there was none (404)."""
+        return self._delete(f"/v1/secrets/{segment(name)}", f"delete secret set {name}")
+
+    def _delete(self, path: str, what: str) -> bool:
+        try:
+            self.api.call("DELETE", path, what)
+        except ApiError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    def secret_sets(self) -> dict[str, SecretSetSummary]:
+        """Every secret set by name (GET /v1/secrets): the one way to see an image pull
+        secret set, which GET /v1/secrets/{set} does not show."""
+        body = self.api.call("GET", "/v1/secrets", "list the secret sets")
+        sets = body.get("sets")
+        items = sets if isinstance(sets, list) else []
+        summaries = (SecretSetSummary.parse(item) for item in items)
+        return {summary.name: summary for summary in summaries if summary.name}
 
     def get_secret_set(self, name: str) -> SecretSet | None:
         body = self._read(f"/v1/secrets/{segment(name)}", f"read secret set {name}")

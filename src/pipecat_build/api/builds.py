@@ -10,6 +10,7 @@ from ..models import Build, CreateAnswer, UploadTicket, parse_time
 from ..retry_policy import RetryPolicy
 from .agents import segment
 from .connection import AnswerLost, ApiConnection, ApiError
+from .transport import plain_http_allowed
 
 LOG_LIMIT = 10_000  # the endpoint's maximum: a whole log up to this size fits one answer
 TICKET_FALLBACK = 600.0  # unknown expiry: assume the documented 15 minutes, minus margin
@@ -86,6 +87,15 @@ class BuildsApi:
         fields = body.get("uploadFields")
         if not isinstance(fields, Mapping) or not isinstance(body.get("uploadUrl"), str):
             raise ApiError("the upload-url answer has no uploadUrl/uploadFields")
+        if not plain_http_allowed(body["uploadUrl"]):
+            # The archive and the presigned credentials would cross the network in clear (or
+            # go where no TLS certificate vouches for the host): refused, not retried.
+            scheme, _, rest = str(body["uploadUrl"]).partition("://")
+            host = rest.split("/", 1)[0].rpartition("@")[2][:100]
+            raise ApiError(
+                f"the upload-url answer's uploadUrl is not https ({scheme[:10]}://{host}); "
+                "refusing to send the archive there (plain http is accepted only for loopback)"
+            )
         expires = parse_time(body.get("expiresAt")) or time.time() + TICKET_FALLBACK
         return UploadTicket(
             upload_id=str(body.get("uploadId", "")),

@@ -10,6 +10,7 @@ alive between calls; handles are not shared across threads.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pycurl
 
@@ -135,6 +136,29 @@ def ca_bundle(environ: Mapping[str, str]) -> str | None:
     return None
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine (localhost, 127.0.0.0/8, ::1): the only hosts that
+    plain http may reach, since nothing of the request leaves the machine."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def plain_http_allowed(url: str) -> bool:
+    """https, or plain http to a loopback host; nothing else may carry a key or an upload."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if parts.scheme == "https":
+        return bool(parts.hostname)
+    return parts.scheme == "http" and is_loopback(parts.hostname or "")
+
+
 class HttpClient:
     """A small session: fixed User-Agent, per-call headers, no cookies, no credentials of its
     own. Use it as a context manager (or call close) to release the connections."""
@@ -171,7 +195,7 @@ class HttpClient:
 
     def request(
         self,
-        method: Literal["GET", "POST", "PUT"],
+        method: Literal["GET", "POST", "PUT", "DELETE"],
         url: str,
         *,
         headers: Mapping[str, str] | None = None,
@@ -181,10 +205,11 @@ class HttpClient:
     ) -> HttpResponse:
         """One exchange with a small body (JSON) or none."""
         lines = _header_lines(headers)
-        if method != "GET":
+        bodyless = method in ("GET", "DELETE")
+        if not bodyless:
             lines.append(_JSON_TYPE)
         handle = self._handle(url + ("?" + urlencode(params) if params else ""), timeout, lines)
-        if method != "GET":
+        if not bodyless:
             # libcurl silently sends a request again when a reused connection closes before any
             # answer; for a POST (a build's creation) that could act twice, so use a new one.
             handle.setopt(pycurl.FRESH_CONNECT, 1)
@@ -193,6 +218,8 @@ class HttpClient:
                 handle.setopt(pycurl.CUSTOMREQUEST, "PUT")
         else:
             handle.setopt(pycurl.HTTPGET, 1)
+            if method == "DELETE":  # idempotent, no body: a reused connection is fine
+                handle.setopt(pycurl.CUSTOMREQUEST, "DELETE")
         return self._perform(handle)
 
     def post_form(
@@ -229,6 +256,10 @@ class HttpClient:
         else:
             handle.reset()  # options go; the connection cache stays
         handle.setopt(pycurl.URL, url)
+        if url[:7].lower() == "http://":
+            # Plain http reaches loopback only (api-url, the emulator): a proxy from
+            # http_proxy would receive the request, Authorization header included, in clear.
+            handle.setopt(pycurl.NOPROXY, "*")
         handle.setopt(pycurl.USERAGENT, self._user_agent)
         handle.setopt(pycurl.HTTPHEADER, header_lines)
         handle.setopt(pycurl.NOSIGNAL, 1)  # threads: no SIGALRM for name look-ups
