@@ -61,7 +61,8 @@ CONTROL_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 
 
 class ApiHandler(EmulatorHandler):
-    """Routes /v1 requests; every answer goes through the fault plan first."""
+    """Routes /v1 requests, every answer through the fault plan first; and the non-spec
+    controls (CONTROL_ROUTES), which take no faults."""
 
     server_label = "api"
 

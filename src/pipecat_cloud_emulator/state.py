@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class RecordedRequest:
     """One request as the server saw it, for tests to inspect."""
 
-    server: str
+    server: str  # "api", "storage", or "control" (the non-spec controls, api.CONTROL_ROUTES)
     method: str
     path: str
     query: dict[str, list[str]]
