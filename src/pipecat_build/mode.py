@@ -13,6 +13,9 @@ class RunMode(enum.Enum):
     SERVICES = "services"  # several contexts (`services`) at once, each as BUILD
     PLAN = "plan"  # one context: hash it and ask whether it needs a build; nothing uploaded
     PLAN_SERVICES = "plan-services"  # the same for every service, for a matrix
+    DEPLOY_BUILD = "deploy-build"  # `build-id`: deploy that existing build; nothing is built
+    DEPLOY_IMAGE = "deploy-image"  # `image`: deploy a registry image; nothing is built
+    DELETE_AGENT = "delete-agent"  # `delete-agent`: delete the named agent; nothing is built
 
     @property
     def many(self) -> bool:
@@ -22,3 +25,24 @@ class RunMode(enum.Enum):
     @property
     def plans(self) -> bool:
         return self in (RunMode.PLAN, RunMode.PLAN_SERVICES)
+
+    @property
+    def described(self) -> str:
+        """How the docs name the mode (the README's outputs table says which modes set each)."""
+        return _DESCRIBED[self]
+
+    @property
+    def deploys_one(self) -> bool:
+        """One agent is deployed (when asked): its ids are outputs as soon as they exist."""
+        return self in (RunMode.BUILD, RunMode.DEPLOY_BUILD, RunMode.DEPLOY_IMAGE)
+
+
+_DESCRIBED = {
+    RunMode.BUILD: "a build",
+    RunMode.SERVICES: "`services`",
+    RunMode.PLAN: "`plan-only`",
+    RunMode.PLAN_SERVICES: "`plan-only` with `services`",
+    RunMode.DEPLOY_BUILD: "`build-id`",
+    RunMode.DEPLOY_IMAGE: "`image`",
+    RunMode.DELETE_AGENT: "`delete-agent`",
+}

@@ -19,12 +19,11 @@ from pathlib import Path
 from .. import __version__
 from ..cancellation import Cancelled, install_handlers
 from ..inputs import CLI, INPUTS
+from ..outputs import OUTPUT_BY_NAME
 from ..report.reporter import ConsoleReporter
 from ..run import Run
 from ..runtime import Runtime
 
-JSON_OUTPUTS = ("images", "matrix", "deployments")
-INT_OUTPUTS = ("context-size-bytes", "image-size-bytes")
 _SHELL_SAFE = re.compile(r"[A-Za-z0-9_./:@%+,=-]*")
 
 
@@ -83,19 +82,21 @@ def _user_cache() -> Path:
 
 
 def _env_name(output: str) -> str:
-    return "PIPECAT_" + output.upper().replace("-", "_")
+    return OUTPUT_BY_NAME[output].env
 
 
 def _typed(name: str, value: str) -> object:
-    """Outputs are strings for the runner; the JSON result gives them their JSON types."""
+    """Outputs are strings for the runner; the JSON result gives them the JSON type of the
+    outputs table."""
+    kind = OUTPUT_BY_NAME[name].kind
     try:
-        if name in JSON_OUTPUTS:
+        if kind == "json":
             return json.loads(value)
-        if name == "cached":
+        if kind == "bool":
             return value == "true"
-        if name in INT_OUTPUTS:
+        if kind == "int":
             return int(value)
-        if name == "build-duration-seconds":
+        if kind == "float":
             return float(value)
     except ValueError:
         pass
