@@ -4,6 +4,7 @@ the `Outcome` is made once, at the end, from what they returned."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..config import Target
 from ..errors import ActionError, InputError
@@ -12,6 +13,7 @@ from ..outcome import BuildKey, DeployResult, Outcome, RunStatus
 from .create import create, spread_then_look
 from .follow import BuildTimedOut, Follower
 from .pack import Packed, ensure_archive, pack
+from .project_notes import project_notices
 from .reuse import RegionResolver, find_reusable, find_running_or_done
 from .tools import Tools
 from .upload import upload
@@ -61,6 +63,7 @@ class TargetFlow:
         self.contain_input_errors = contain_input_errors
         self.follower = Follower(tools)
         self._build: Build | None = None  # the build once it exists, for a failure's outputs
+        self._archive: Path | None = None  # the archive on disk, removed when the target ends
 
     def run(self, target: Target) -> Outcome:
         packed: Packed | None = None
@@ -69,16 +72,18 @@ class TargetFlow:
         deployed: DeployResult | None = None
         try:
             with self.tools.out.group("Pack the build context"):
+                for note in project_notices(target):
+                    self.tools.out.notice(note)
                 packed = pack(self.tools, target)
                 region = self.regions.region_for(target.region)
                 self.tools.out.line(_resolved(self.tools, target, region))
             key = BuildKey(packed.context_hash, region, target.dockerfile)
+            self._archive = packed.path
             try:
                 built = self._plan(key, packed) if self.plan else self._reuse_or_build(key, packed)
             finally:
-                for path in {packed.path, built.packed.path if built else None} - {None}:
-                    assert path is not None
-                    self.tools.run.discard(path)
+                if self._archive is not None:  # the service has it, or it is not needed
+                    self.tools.run.discard(self._archive)
             packed = built.packed
             if built.build is None:
                 status = RunStatus.PLANNED
@@ -151,8 +156,11 @@ class TargetFlow:
                 return Built(running, running.status is BuildStatus.SUCCESS, packed)
             with out.group(f"Build {running.id}"):
                 return Built(self.follower.follow(running), False, packed)
+        if packed.path is None:  # a remembered hash: compress now, under its own heading
+            with out.group("Compress the build context"):
+                packed = ensure_archive(tools, packed)
+            self._archive = packed.path
         with out.group("Upload the build context"):
-            packed = ensure_archive(tools, packed)
             key = BuildKey(packed.context_hash, key.region, key.dockerfile)
             ticket = upload(tools, packed, key.region)
         with out.group("Start the build"):
