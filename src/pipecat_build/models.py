@@ -4,11 +4,14 @@ raw API dicts."""
 from __future__ import annotations
 
 import enum
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from .errors import ActionError
 
 
 def parse_time(value: object) -> float | None:
@@ -33,6 +36,35 @@ def _float(value: object) -> float | None:
 
 def _str(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+# A container image reference (distribution/reference's grammar): what the `image-uri` output
+# and a deploy may carry. Anything else from the server (a quote, a `;`, a space, a newline)
+# would reach a workflow's `run: echo "${{ steps.x.outputs.image-uri }}"` as shell code.
+_HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)"
+_PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+IMAGE_REFERENCE = re.compile(
+    rf"(?:(?:{_HOST}(?:\.{_HOST})*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{{1,5}})?/)?"
+    rf"{_PATH_PART}(?:/{_PATH_PART})*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,128})?"
+)
+IMAGE_REFERENCE_MAX = 512
+# Ids the server gives builds and deployments (UUIDs); they become outputs and path segments.
+SERVER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+class ServerAnswerError(ActionError):
+    """A value in the server's answer that must not be passed on (an output, a deploy)."""
+
+
+def _shown(value: str) -> str:
+    cut = value[:80] + ("…" if len(value) > 80 else "")
+    return cut.encode("unicode_escape").decode("ascii")
+
+
+def is_image_reference(value: str) -> bool:
+    return len(value) <= IMAGE_REFERENCE_MAX and IMAGE_REFERENCE.fullmatch(value) is not None
 
 
 class BuildStatus(enum.Enum):
@@ -76,13 +108,26 @@ class Build:
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> Build:
+        """Raises ServerAnswerError, naming the build, for an id or imageUri that is not one."""
+        build_id = str(raw.get("id") or "")
+        if build_id and not SERVER_ID.fullmatch(build_id):
+            raise ServerAnswerError(
+                f"Pipecat Cloud answered a build id that is not one ('{_shown(build_id)}'); "
+                "refusing to use it"
+            )
+        image_uri = _str(raw.get("imageUri"))
+        if image_uri and not is_image_reference(image_uri):
+            raise ServerAnswerError(
+                f"build {build_id}: Pipecat Cloud's imageUri '{_shown(image_uri)}' is not a "
+                "container image reference; refusing to pass it on as image-uri"
+            )
         return cls(
-            id=str(raw.get("id") or ""),
+            id=build_id,
             status=BuildStatus.of(raw.get("status")),
             context_hash=_str(raw.get("contextHash")),
             region=_str(raw.get("region")),
             dockerfile=_str(raw.get("dockerfilePath")) or "Dockerfile",
-            image_uri=_str(raw.get("imageUri")),
+            image_uri=image_uri,
             context_size_bytes=_int(raw.get("contextSizeBytes")),
             image_size_bytes=_int(raw.get("imageSizeBytes")),
             duration_seconds=_float(raw.get("buildDurationSeconds")),

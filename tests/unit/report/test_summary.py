@@ -82,7 +82,7 @@ def test_services_summary_has_a_row_per_service() -> None:
     assert table[3] == ["worker", "❌ failed", "-", "fedcba9876543210", "eu-central", "no",
                         "5.0s"]
     html = markdown_it.MarkdownIt("commonmark").enable("table").render(markdown)
-    assert "<strong>worker</strong>: Docker build failed | COPY missing file" in html
+    assert "<strong>worker</strong>: <code>Docker build failed | COPY missing file</code>" in html
 
 
 def test_plan_summary() -> None:
