@@ -24,6 +24,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
@@ -508,7 +509,7 @@ def _docker_run(emulator: Emulator, image: str, workdir: Path, script: str,
     """Run a recipe's shell in a container as a CI agent would: the checkout mounted as the
     working folder, the key from the environment (its name only on the command line)."""
     names = {"PIPECAT_API_KEY": emulator.key, "PIPECAT_API_URL": emulator.url, **environment}
-    command = [setting("docker"), "run", "--rm", "--network", "host", "--entrypoint", "",
+    command = [setting("docker"), "run", "--rm", "--network", "host",
                "-v", f"{workdir}:/workspace", "-w", "/workspace", *extra]
     for name in names:
         command += ["-e", name]
@@ -525,16 +526,20 @@ def _checkout(folder: Path) -> Path:
 
 
 def case_jenkins(emulator: Emulator, folder: Path) -> None:
-    """The Jenkins recipe's `sh` step, in the image its `agent { docker { ... } }` names,
-    with the entrypoint cleared as its `args '--entrypoint='` does."""
+    """The Jenkins recipe's `sh` step, in the image its `agent { docker { ... } }` names, with
+    the `args` it gives `docker run` (`--entrypoint=`: without it the action's entrypoint
+    would run instead of the step)."""
     groovy = _doc_block("### Jenkins", "groovy")
     image = re.search(r"image '([^']+)'", groovy)
     expect(image is not None and image.group(1) == RECIPE_IMAGE,
            f"the Jenkins recipe names image {image.group(1) if image else None!r}")
     steps = re.findall(r"^\s*sh '([^']*)'", groovy, re.M)
     expect(len(steps) == 1, f"expected one sh step in the Jenkins recipe, found {steps}")
+    # The Docker agent passes `args` to `docker run` as they are written.
+    args = re.search(r"^\s*args '([^']*)'", groovy, re.M)
     workdir = _checkout(folder)
-    done = _docker_run(emulator, RECIPE_IMAGE, workdir, steps[0], [], {})
+    done = _docker_run(emulator, RECIPE_IMAGE, workdir, steps[0],
+                       shlex.split(args.group(1)) if args else [], {})
     (folder / "jenkins.log").write_text(done.stdout + done.stderr, encoding="utf-8")
     expect(done.returncode == 0, f"sh step exited {done.returncode}:\n{done.stderr[-2000:]}")
     result = json.loads((workdir / "result.json").read_text())
