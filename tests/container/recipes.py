@@ -179,6 +179,7 @@ class Project:
         shutil.rmtree(self.home, ignore_errors=True)
         self.folder.mkdir(parents=True)
         self.runs = 0
+        self.key = emulator.key
         self._git("init", "-q", "-b", "main")
         self._git("remote", "add", "origin", "https://gitlab.com/owner/repo.git")
         # CI/CD variables, as a project's settings would hold them: in gitlab-ci-local's
@@ -246,6 +247,7 @@ class Project:
         log.write_text(output, encoding="utf-8")
         print(f"[recipes]   pipeline {self.runs}: exit {code} in "
               f"{time.monotonic() - started:.1f}s (log: {log})", file=sys.stderr)
+        expect(self.key not in output, f"pipeline {self.runs}: the API key reached the log")
         return Run(code, output, self.folder)
 
 
