@@ -121,6 +121,22 @@ INPUTS: tuple[Input, ...] = (
           "deployment; `false` returns once the deployment is accepted.", "true", "bool"),
     Input("deploy-timeout", "Seconds to wait for the agent to serve the new deployment.",
           "600"),
+    Input("agent-name-suffix", "Appended to the agent's name as `<name>-<suffix>`, e.g. "
+          "`pr-42` (from `github.event.number`) for a preview agent per pull request. A name "
+          "longer than 54 characters is shortened as docs/deploy.md says; the `agent-name` "
+          "output is the final name."),
+    Input("build-id", "Deploy this existing build to the agent instead of building: nothing "
+          "is packed or uploaded. It must have succeeded and be in the agent's region (a "
+          "rollback: the id of an earlier run's build)."),
+    Input("image", "Deploy this registry image (`name:tag` or `name@sha256:...`) to the agent "
+          "instead of building."),
+    Input("image-credentials", "Image pull secret set for `image` (private registries). "
+          "Empty means pcc-deploy.toml's `image_credentials`, else none."),
+    Input("delete-agent", "`true` deletes the agent named by `agent-name` (with "
+          "`agent-name-suffix`) and does nothing else; an agent already gone is a success. "
+          "Its secret sets are kept.", "false", "bool"),
+    Input("delete-secret-set", "With `delete-agent`, `true` also deletes the secret set named "
+          "by `secret-set` (never one it was not given by name).", "false", "bool"),
 )
 BY_NAME: Mapping[str, Input] = {spec.name: spec for spec in INPUTS}
 

@@ -17,6 +17,8 @@ from .api.connection import ApiConnection
 from .api.transport import HttpClient
 from .config import RunMode, Settings, build_settings
 from .errors import ActionError, InputError
+from .flow.delete_agent import delete_agent
+from .flow.deploy_existing import deploy_build, deploy_image
 from .flow.many import run_all
 from .flow.reuse import RegionResolver
 from .flow.target import TargetFlow
@@ -57,6 +59,9 @@ RUNNERS: Mapping[RunMode, Runner] = {
     RunMode.PLAN: _one(plan=True),
     RunMode.SERVICES: lambda tools, regions: run_all(tools, regions, plan=False),
     RunMode.PLAN_SERVICES: lambda tools, regions: run_all(tools, regions, plan=True),
+    RunMode.DEPLOY_BUILD: deploy_build,
+    RunMode.DEPLOY_IMAGE: deploy_image,
+    RunMode.DELETE_AGENT: delete_agent,
 }
 
 
@@ -118,7 +123,7 @@ def action(
     if vocabulary.cli:
         out = SpokenReporter(out, vocabulary.speak)
     outputs = OutputWriter(out, settings.mode)
-    if settings.mode is RunMode.BUILD:  # ids as soon as they exist, for `if: always()` steps
+    if settings.mode.deploys_one:  # ids as soon as they exist, for `if: always()` steps
         run.on_build_started = lambda build_id: outputs.set("build-id", build_id)
 
         def deployment_started(agent: str, deployment_id: str) -> None:

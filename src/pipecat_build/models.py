@@ -38,6 +38,14 @@ def _str(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _within(raw: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
+    """A nested object of an answer, or {} where any level is missing or not an object."""
+    for key in keys:
+        value = raw.get(key)
+        raw = value if isinstance(value, Mapping) else {}
+    return raw
+
+
 # A container image reference (distribution/reference's grammar): what the `image-uri` output
 # and a deploy may carry. Anything else from the server (a quote, a `;`, a space, a newline)
 # would reach a workflow's `run: echo "${{ steps.x.outputs.image-uri }}"` as shell code.
@@ -225,10 +233,14 @@ class Agent:
     previous: Revision | None = None
     errors: tuple[str, ...] = ()
     warning: str = ""
+    secret_sets: tuple[str, ...] = ()  # deployment.manifest.spec.envFromSecretNames
+    pull_secret_set: str = ""  # deployment.manifest.spec.imagePullSecretName
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> Agent:
         errors = raw.get("errors")
+        spec = _within(raw, "deployment", "manifest", "spec")
+        names = spec.get("envFromSecretNames")
         messages = tuple(
             ": ".join(str(e.get(k)) for k in ("code", "message") if e.get(k))
             if isinstance(e, Mapping) else str(e)
@@ -246,6 +258,10 @@ class Agent:
             previous=Revision.parse(raw.get("previousRevision")),
             errors=messages,
             warning=_str(raw.get("warning")),
+            secret_sets=tuple(n for n in names if isinstance(n, str))
+            if isinstance(names, list)
+            else (),
+            pull_secret_set=_str(spec.get("imagePullSecretName")),
         )
 
     def serves(self, deployment_id: str) -> bool:
@@ -292,6 +308,36 @@ class SecretSet:
 
 
 @dataclass(frozen=True)
+class SecretSetSummary:
+    """One entry of the secret-set list (`SecretSetSummary`): `type` is `secret` or
+    `imagePullSecret`."""
+
+    name: str
+    type: str = ""
+    region: str = ""
+    status: str = ""
+
+    @classmethod
+    def parse(cls, raw: object) -> SecretSetSummary:
+        item = raw if isinstance(raw, Mapping) else {}
+        return cls(
+            name=_str(item.get("name")),
+            type=_str(item.get("type")),
+            region=_str(item.get("region")),
+            status=_str(item.get("status")),
+        )
+
+
+@dataclass(frozen=True)
+class RegistryImage:
+    """A registry image deployed instead of a build (`image`), with the pull-secret set the
+    service pulls it with (`image-credentials`), if any."""
+
+    uri: str
+    credentials: str | None = None
+
+
+@dataclass(frozen=True)
 class DeployRequest:
     """One deploy of a build to an agent: `CreateServiceRequest` when the agent is new,
     `UpdateServiceRequest` otherwise. Unset settings (None) are not sent: the service keeps
@@ -307,10 +353,14 @@ class DeployRequest:
     max_session_duration: int | None = None
     audio_filter: str | None = None
     force_redeploy: bool = False
+    image: str = ""  # a registry image instead of the build (build_id then unused)
+    image_pull_secret_set: str | None = None  # the image's pull secret (`image-credentials`)
 
     def body(self, *, create: bool) -> dict[str, Any]:
         """Only fields the spec defines: the service drops unknown ones silently."""
-        body: dict[str, Any] = {"buildId": self.build_id}
+        body: dict[str, Any] = {"image": self.image} if self.image else {"buildId": self.build_id}
+        if self.image and self.image_pull_secret_set:
+            body["imagePullSecretSet"] = self.image_pull_secret_set
         if create:
             body = {"serviceName": self.agent, **body, "region": self.region}
         if self.secret_set:

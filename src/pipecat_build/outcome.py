@@ -33,6 +33,30 @@ class DeployStatus(enum.Enum):
         return self in (DeployStatus.READY, DeployStatus.UNCHANGED, DeployStatus.NOT_WAITED)
 
 
+class DeleteStatus(enum.Enum):
+    """How a deletion ended; both are a success (a deletion is idempotent)."""
+
+    DELETED = "deleted"
+    ALREADY_GONE = "already-gone"  # there was none of that name (deleted before, or never made)
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """`delete-agent`: the agent, and what became of the secret sets it read."""
+
+    agent: str
+    status: DeleteStatus
+    secret_sets: tuple[str, ...] = ()  # the sets the agent read, as it said before deletion
+    pull_secret_set: str = ""  # its image pull secret set
+    deleted_set: str = ""  # the set `delete-secret-set` was asked to delete
+    set_status: DeleteStatus | None = None  # what became of it
+
+    def kept(self) -> tuple[str, ...]:
+        """The sets that stay (every set the agent read, but the one deleted)."""
+        named = (*self.secret_sets, self.pull_secret_set)
+        return tuple(dict.fromkeys(s for s in named if s and s != self.deleted_set))
+
+
 @dataclass(frozen=True)
 class BuildKey:
     """What identifies a build of a context: reusable only with all three equal."""
@@ -50,6 +74,8 @@ class DeployResult:
     error: str = ""
     secret_keys: tuple[str, ...] = ()
     phases: tuple[str, ...] = ()
+    build_id: str = ""  # what was deployed: a build, by id (the id to roll back to later)
+    image: str = ""  # or a registry image
 
 
 @dataclass(frozen=True)
@@ -66,6 +92,8 @@ class Outcome:
     context_report: str = ""  # Markdown explaining what went into the context
     last_log_lines: tuple[str, ...] = ()
     deploy: DeployResult | None = None
+    image: str = ""  # a registry image deployed instead of a build (`image`)
+    deletion: Deletion | None = None  # `delete-agent`
 
     @property
     def built(self) -> bool:
@@ -86,7 +114,9 @@ class Outcome:
 
     @property
     def image_uri(self) -> str:
-        return self.build.image_uri if self.build is not None and self.built else ""
+        if self.build is not None:
+            return self.build.image_uri if self.built else ""
+        return self.image
 
     @property
     def build_id(self) -> str:
@@ -107,6 +137,9 @@ class Outcome:
             "logs-url": build.logs_url if build else "",
             "image-uri": self.image_uri,
         }
+        if self.deletion is not None:
+            values["agent-name"] = self.deletion.agent
+            values["delete-status"] = self.deletion.status.value
         if self.deploy is not None:
             values["agent-name"] = self.deploy.agent
             values["deployment-id"] = self.deploy.deployment_id

@@ -27,7 +27,7 @@ API_TIMEOUT = (10.0, 30.0)  # connect, whole call (seconds)
 TIMEOUT_ENV = "PIPECAT_BUILD_HTTP_TIMEOUT"  # time limit of one API call, seconds
 # Statuses a gateway sends while the service behind it may still be working on the request.
 MAYBE_STILL_PROCESSING = frozenset({502, 504})
-Method = Literal["GET", "POST", "PUT"]
+Method = Literal["GET", "POST", "PUT", "DELETE"]
 GARBLED_ATTEMPTS = 6
 # Before the host has answered once, "cannot connect" most likely means a wrong api-url or
 # network, not an outage of a service that was up: a few tries, not the whole budget.

@@ -324,3 +324,61 @@ def clean_secrets(name: str, raw: str) -> tuple[tuple[str, str], ...]:
             )
         pairs[binding.key] = binding.value
     return tuple(pairs.items())
+
+
+AGENT_NAME_SUFFIX_MAX = 24  # leaves a shortened name 22 characters of its own (docs/deploy.md)
+_SUFFIX = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_HOST = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_PATH = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+IMAGE_REFERENCE = re.compile(
+    rf"(?:{_HOST}(?:\.{_HOST})*(?::[0-9]{{1,5}})?/)?{_PATH}(?:/{_PATH})*"
+    r"(?P<tag>:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    r"(?P<digest>@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-f]{32,128})?"
+)
+IMAGE_MAX = 512
+
+
+def clean_agent_name_suffix(name: str, raw: str) -> str:
+    """What `<agent>-<suffix>` appends (a preview agent's `pr-7`); empty means none."""
+    text = raw.strip()
+    if text and (len(text) > AGENT_NAME_SUFFIX_MAX or not _SUFFIX.fullmatch(text)):
+        raise InputError(
+            name,
+            f"'{shown(text)}' is not a valid agent name suffix: lower-case letters, digits and "
+            f"'-', starting and ending with a letter or digit, at most {AGENT_NAME_SUFFIX_MAX} "
+            "characters (e.g. pr-42)",
+        )
+    return text
+
+
+def clean_build_id(name: str, raw: str) -> str:
+    """A build's id as the API writes it (a UUID, lower-cased); empty means none."""
+    text = raw.strip().lower()
+    if text and not _UUID.fullmatch(text):
+        raise InputError(
+            name,
+            f"'{shown(raw.strip())}' is not a build id; give the UUID of a build (the "
+            "build-id output of an earlier run, or `pcc build list`)",
+        )
+    return text
+
+
+def clean_image(name: str, raw: str) -> str:
+    """A registry image reference with a tag or a digest (as `pcc deploy` requires a tag);
+    empty means none."""
+    text = raw.strip()
+    if not text:
+        return ""
+    match = IMAGE_REFERENCE.fullmatch(text) if len(text) <= IMAGE_MAX else None
+    if match is None:
+        raise InputError(
+            name,
+            f"'{shown(text)}' is not an image reference such as "
+            "ghcr.io/acme/bot:1.2.0 or registry.example.com/bot@sha256:<digest>",
+        )
+    if not match.group("tag") and not match.group("digest"):
+        raise InputError(
+            name, f"'{shown(text)}' has no tag; give one (e.g. {shown(text)}:1.2.0) or a digest"
+        )
+    return text

@@ -23,7 +23,14 @@ from ..inputs import (
 from ..mode import RunMode
 from . import cleaners as clean
 from .services import clean_services
-from .targets import DeployInputs, Target, raw_value, target_from_folder
+from .targets import (
+    DeployInputs,
+    DeploySpec,
+    Target,
+    agent_with_suffix,
+    raw_value,
+    target_from_folder,
+)
 
 
 @dataclass(frozen=True)
@@ -45,9 +52,36 @@ class Settings:
     retry_budget: float
     hash_cache: Path | None = None
     warnings: tuple[str, ...] = ()
+    delete_secret_set: str | None = None  # delete-agent: the set to delete too, by name
 
 
-def _mode(services: bool, plan_only: bool) -> RunMode:
+_INSTEAD = {
+    "build-id": RunMode.DEPLOY_BUILD,
+    "image": RunMode.DEPLOY_IMAGE,
+    "delete-agent": RunMode.DELETE_AGENT,
+}
+
+
+def _mode(services: bool, plan_only: bool, deploy: DeployInputs, delete: bool) -> RunMode:
+    """The one decision; combinations that say two things are refused here, before anything
+    is sent."""
+    chosen = {"build-id": bool(deploy.build_id), "image": bool(deploy.image)}
+    instead = [name for name, on in {**chosen, "delete-agent": delete}.items() if on]
+    if len(instead) > 1:
+        raise InputError(
+            instead[1],
+            f"cannot be used with {instead[0]}: a step builds, deploys a build-id, deploys an "
+            "image or deletes an agent; give one of them",
+        )
+    if instead:
+        for other, on in (("services", services), ("plan-only", plan_only)):
+            if on:
+                raise InputError(
+                    other,
+                    f"cannot be used with {instead[0]}, which names one agent and builds "
+                    "nothing; use separate steps",
+                )
+        return _INSTEAD[instead[0]]
     if plan_only:
         return RunMode.PLAN_SERVICES if services else RunMode.PLAN
     return RunMode.SERVICES if services else RunMode.BUILD
@@ -67,8 +101,17 @@ def build_settings(inputs: Mapping[str, str], workspace: Path) -> Settings:
     services = get("services").strip()
     plan_only = clean.clean_bool("plan-only", get("plan-only"))
     force = clean.clean_bool("force", get("force"))
+    delete = clean.clean_bool("delete-agent", get("delete-agent"))
+    delete_set = clean.clean_bool("delete-secret-set", get("delete-secret-set"))
+    mode = _mode(bool(services), plan_only, deploy, delete)
+    _refuse_loose_ends(deploy, delete, delete_set)
     warnings: list[str] = []
-    if services:
+    if mode in _INSTEAD.values() and force:
+        warnings.append(f"force is ignored with {mode.value}: nothing is built")
+        force = False
+    if mode is RunMode.DELETE_AGENT:
+        targets: tuple[Target, ...] = (_deletion(deploy, workspace),)
+    elif services:
         for ignored in ("context", "dockerfile", "agent-name"):
             if get(ignored).strip():
                 warnings.append(
@@ -95,7 +138,7 @@ def build_settings(inputs: Mapping[str, str], workspace: Path) -> Settings:
         api_key=api_key,
         api_url=api_url,
         workspace=workspace,
-        mode=_mode(bool(services), plan_only),
+        mode=mode,
         targets=targets,
         force=force,
         build_timeout=clean.clean_positive_seconds("build-timeout", get("build-timeout")),
@@ -109,7 +152,42 @@ def build_settings(inputs: Mapping[str, str], workspace: Path) -> Settings:
         retry_budget=clean.clean_positive_seconds("retry-budget", get("retry-budget")),
         hash_cache=clean_hash_cache(cache, workspace) if cache else None,
         warnings=tuple(warnings),
+        delete_secret_set=deploy.secret_set if delete_set else None,
     )
+
+
+def _refuse_loose_ends(deploy: DeployInputs, delete: bool, delete_set: bool) -> None:
+    """Inputs that would be silently ignored in the mode chosen."""
+    if deploy.image_credentials and not deploy.image:
+        raise InputError(
+            "image-credentials",
+            "is set but image is not; it is the pull secret of a registry image (a build "
+            "needs none)",
+        )
+    if delete_set and not delete:
+        raise InputError("delete-secret-set", "is true but delete-agent is not")
+    if delete_set and not deploy.secret_set:
+        raise InputError(
+            "delete-secret-set",
+            "is true but secret-set is empty; name the set to delete in secret-set (it is "
+            "never guessed from the agent or pcc-deploy.toml)",
+        )
+    if delete and deploy.secrets:
+        raise InputError("secrets", "is set but delete-agent deletes; nothing is deployed")
+
+
+def _deletion(deploy: DeployInputs, workspace: Path) -> Target:
+    """The agent to delete, named in the step itself (never by pcc-deploy.toml)."""
+    if deploy.agent is None:
+        raise InputError(
+            "agent-name",
+            "is empty but delete-agent is true; name the agent to delete (pcc-deploy.toml's "
+            "agent_name is not used to delete)",
+        )
+    agent = agent_with_suffix(deploy.agent, deploy.suffix)
+    origin = "agent-name + agent-name-suffix" if deploy.suffix else "agent-name"
+    spec = DeploySpec(agent=agent, origin=origin)
+    return Target("", workspace, "", None, deploy=spec)
 
 
 def clean_hash_cache(raw: str, workspace: Path) -> Path:

@@ -5,6 +5,7 @@ what the inputs leave empty, and each value remembers where it came from, so the
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,9 @@ class DeploySpec:
     wait_for_ready: bool = True
     timeout: float = 600.0
     origin: str = "agent-name"  # where the agent's name came from
+    build_id: str = ""  # `build-id`: deploy this existing build instead of building
+    image: str = ""  # `image`: deploy this registry image instead of building
+    image_credentials: str | None = None  # its pull-secret set (`imagePullSecretSet`)
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,15 @@ class DeployInputs:
     force_redeploy: bool
     wait_for_ready: bool
     timeout: float
+    suffix: str = ""  # `agent-name-suffix`, appended to whichever name is found
+    build_id: str = ""
+    image: str = ""
+    image_credentials: str | None = None
+
+    @property
+    def given(self) -> str:
+        """What the step deploys instead of a build of its own, by its input's name."""
+        return "build-id" if self.build_id else "image" if self.image else ""
 
     @classmethod
     def clean(cls, get: Mapping[str, str], source: str | None = None) -> DeployInputs:
@@ -114,6 +127,14 @@ class DeployInputs:
             force_redeploy=clean.clean_bool(name("force-redeploy"), raw("force-redeploy")),
             wait_for_ready=clean.clean_bool(name("wait-for-ready"), raw("wait-for-ready")),
             timeout=clean.clean_positive_seconds(name("deploy-timeout"), raw("deploy-timeout")),
+            suffix=clean.clean_agent_name_suffix(
+                name("agent-name-suffix"), raw("agent-name-suffix")
+            ),
+            build_id=clean.clean_build_id(name("build-id"), raw("build-id")),
+            image=clean.clean_image(name("image"), raw("image")),
+            image_credentials=clean.clean_secret_set(
+                name("image-credentials"), raw("image-credentials")
+            ),
         )
 
     def resolve(
@@ -121,17 +142,25 @@ class DeployInputs:
     ) -> DeploySpec | None:
         """Applies pcc-deploy.toml as `pcc deploy` reads it; explicit inputs win."""
         agent, origin = self.agent, "agent-name"
-        if self.mode == "false" or (self.mode == "auto" and agent is None):
+        instead = self.given  # a build id or an image is there to be deployed: deploy implied
+        if self.mode == "false" and instead:
+            raise InputError(
+                error_name or "deploy", f"is false but {instead} is set, which only deploys; "
+                "remove one of them"
+            )
+        if self.mode == "false" or (self.mode == "auto" and agent is None and not instead):
             return None
         if agent is None and project is not None and project.agent_name:
             agent = clean.clean_agent_name(PROJECT_FILE_NAME, project.agent_name, is_file=True)
             origin = f"{PROJECT_FILE_NAME} agent_name"
         if agent is None:
             raise InputError(
-                error_name or "deploy",
-                "is true but no agent is named; set agent-name (or agent_name in "
-                f"{PROJECT_FILE_NAME})",
+                error_name or instead or "deploy",
+                ("is set" if instead else "is true") + " but no agent is named; set agent-name "
+                f"(or agent_name in {PROJECT_FILE_NAME})",
             )
+        if self.suffix:
+            agent, origin = agent_with_suffix(agent, self.suffix), f"{origin} + agent-name-suffix"
         from_file = project or _NO_PROJECT
         secret_set = self.secret_set or clean.clean_secret_set(
             PROJECT_FILE_NAME, from_file.secret_set or "", is_file=True
@@ -197,7 +226,36 @@ class DeployInputs:
             wait_for_ready=self.wait_for_ready,
             timeout=self.timeout,
             origin=origin,
+            build_id=self.build_id,
+            image=self.image,
+            # Only an image is pulled with it (`pcc deploy` skips it for a build too).
+            image_credentials=(self.image_credentials or _file_credentials(project))
+            if self.image
+            else None,
         )
+
+
+def agent_with_suffix(agent: str, suffix: str) -> str:
+    """`<agent>-<suffix>`, kept a valid agent name (at most AGENT_NAME_MAX characters): when
+    too long, the agent's name is cut and six hex characters of its SHA-256 are put before the
+    suffix, so two long names that share their start still give two agents, and the same inputs
+    always give the same name (the deploy and the later delete agree)."""
+    if not suffix:
+        return agent
+    name = f"{agent}-{suffix}"
+    if len(name) <= clean.AGENT_NAME_MAX:
+        return name
+    digest = hashlib.sha256(agent.encode()).hexdigest()[:6]
+    keep = clean.AGENT_NAME_MAX - len(suffix) - len(digest) - 2
+    return f"{agent[:keep].rstrip('-')}-{digest}-{suffix}"
+
+
+def _file_credentials(project: ProjectFile | None) -> str | None:
+    """pcc-deploy.toml's `image_credentials`, once the project file exposes it (issue 19)."""
+    raw = getattr(project, "image_credentials", None)
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    return clean.clean_secret_set(PROJECT_FILE_NAME, raw, is_file=True)
 
 
 _NO_PROJECT = ProjectFile(Path(), None, ".", None, ())

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..api.connection import AnswerLost, ApiError
 from ..config import DeploySpec
 from ..errors import ActionError
-from ..models import Agent, Build, DeployRequest, Revision
+from ..models import Agent, Build, DeployRequest, RegistryImage, Revision
 from ..outcome import DeployResult, DeployStatus
 from ..retry_policy import Transient
 from ..units import human_seconds
@@ -23,11 +23,16 @@ class DeployFailed(ActionError):
         self.status = status
 
 
-def request_for(spec: DeploySpec, build_id: str, region: str) -> DeployRequest:
-    """The deploy settings as the API takes them."""
+def request_for(
+    spec: DeploySpec, source: Build | RegistryImage, region: str
+) -> DeployRequest:
+    """The deploy settings as the API takes them, for a build or a registry image."""
+    image = source if isinstance(source, RegistryImage) else None
     return DeployRequest(
         agent=spec.agent,
-        build_id=build_id,
+        build_id=source.id if isinstance(source, Build) else "",
+        image=image.uri if image else "",
+        image_pull_secret_set=image.credentials if image else None,
         region=region,
         secret_set=spec.secret_set,
         min_agents=spec.min_agents,
@@ -119,29 +124,52 @@ def _wait_until_serving(
         tools.run.wait(min(tools.settings.poll_interval, remaining))
 
 
-def deploy(tools: Tools, spec: DeploySpec, build: Build, region: str) -> DeployResult:
-    """Never raises for a failed deploy: the image outputs stay set, the result says why."""
+def described(source: Build | RegistryImage) -> str:
+    if isinstance(source, Build):
+        return f"build {source.id}"
+    pull = f" (pulled with {source.credentials})" if source.credentials else ""
+    return f"image {source.uri}{pull}"
+
+
+def _elsewhere(name: str, agent_region: str, source: Build | RegistryImage, region: str) -> str:
+    if isinstance(source, Build):
+        return (
+            f"agent {name} is in region {agent_region} but the build is in {region}; build in "
+            f"{agent_region} (set region) or use another agent"
+        )
+    return (
+        f"agent {name} is in region {agent_region} but region is {region}; deploy to "
+        f"{agent_region} (set region) or use another agent"
+    )
+
+
+def deploy(
+    tools: Tools, spec: DeploySpec, source: Build | RegistryImage, region: str
+) -> DeployResult:
+    """Deploys a build (by its id) or a registry image to `spec.agent` in `region`. Never
+    raises for a failed deploy: the image outputs stay set, the result says why."""
     out = tools.out
     phases: list[str] = []
     keys: tuple[str, ...] = ()
     deployment = ""
+    build_id = source.id if isinstance(source, Build) else ""
+    image = source.uri if isinstance(source, RegistryImage) else ""
 
     def result(status: DeployStatus, error: str = "") -> DeployResult:
-        return DeployResult(spec.agent, status, deployment, error, keys, tuple(phases))
+        return DeployResult(
+            spec.agent, status, deployment, error, keys, tuple(phases), build_id, image
+        )
 
     with out.group(f"Deploy to agent {spec.agent}"):
         try:
             existing = tools.agents.get(spec.agent)
             if existing is not None and existing.region and existing.region != region:
-                raise DeployFailed(
-                    f"agent {spec.agent} is in region {existing.region} but the build is in "
-                    f"{region}; build in {existing.region} (set region) or use another agent"
-                )
+                raise DeployFailed(_elsewhere(spec.agent, existing.region, source, region))
             if spec.secrets:  # after the region check: never write a set for a refused deploy
                 keys = sync_secrets(tools, spec, region)
             verb = "creating" if existing is None else "updating"
-            out.line(f"{verb} agent {spec.agent} ({region}) from build {build.id}")
-            agent = _submit(tools, request_for(spec, build.id, region), existing)
+            out.line(f"{verb} agent {spec.agent} ({region}) from {described(source)}")
+            agent = _submit(tools, request_for(spec, source, region), existing)
             deployment = agent.desired_deployment
             if deployment:
                 tools.run.deployment_started(spec.agent, deployment)

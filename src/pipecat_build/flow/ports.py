@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ..models import Agent, Build, CreateAnswer, DeployRequest, SecretSet, UploadTicket
+from ..models import (
+    Agent,
+    Build,
+    CreateAnswer,
+    DeployRequest,
+    SecretSet,
+    SecretSetSummary,
+    UploadTicket,
+)
 
 
 class BuildsPort(Protocol):
@@ -35,3 +43,9 @@ class AgentsPort(Protocol):
     def put_secrets(self, name: str, pairs: tuple[tuple[str, str], ...], region: str) -> None: ...
 
     def get_secret_set(self, name: str) -> SecretSet | None: ...
+
+    def delete(self, name: str) -> bool: ...
+
+    def delete_secret_set(self, name: str) -> bool: ...
+
+    def secret_sets(self) -> dict[str, SecretSetSummary]: ...

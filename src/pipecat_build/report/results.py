@@ -9,9 +9,16 @@ from pathlib import Path
 from ..inputs import Vocabulary
 from ..mode import RunMode
 from ..outcome import Outcome
+from ..outputs import OUTPUT_BY_NAME
 from .outputs import OutputWriter
 from .reporter import Reporter
-from .summary import plan_summary, services_summary, single_summary
+from .summary import (
+    deletion_summary,
+    given_summary,
+    plan_summary,
+    services_summary,
+    single_summary,
+)
 
 
 def failure_message(outcome: Outcome) -> str:
@@ -50,6 +57,15 @@ def closing_line(outcomes: list[Outcome], mode: RunMode) -> str:
         needed = sum(1 for o in outcomes if o.needs_build and not o.error)
         reused = sum(1 for o in outcomes if o.ok and not o.needs_build)
         line = f"plan: {needed} of {len(outcomes)} need a build, {reused} already built"
+    elif mode is RunMode.DELETE_AGENT:
+        (outcome,) = outcomes
+        assert outcome.deletion is not None  # a failed one is its error line
+        line = f"agent {outcome.deletion.agent}: {outcome.deletion.status.value}"
+    elif mode in (RunMode.DEPLOY_BUILD, RunMode.DEPLOY_IMAGE):
+        (outcome,) = outcomes
+        assert outcome.deploy is not None  # a failed one is its error line
+        what = f"build {outcome.build_id}" if outcome.build_id else f"image {outcome.image}"
+        line = f"deployed {what}; agent {outcome.deploy.agent}: {outcome.deploy.status.value}"
     elif mode is RunMode.BUILD:
         (outcome,) = outcomes
         verb = "reused" if outcome.cached else "built"
@@ -64,6 +80,13 @@ def closing_line(outcomes: list[Outcome], mode: RunMode) -> str:
         if deployed:
             line += f", {deployed} deployed"
     return f"❌ {line}, {failed} failed" if failed else f"✅ {line}"
+
+
+_TITLES = {
+    RunMode.DEPLOY_BUILD: "Pipecat Cloud deploy",
+    RunMode.DEPLOY_IMAGE: "Pipecat Cloud deploy",
+    RunMode.DELETE_AGENT: "Pipecat Cloud agent deletion",
+}
 
 
 def _compact(value: object) -> str:
@@ -81,6 +104,10 @@ def report_results(
     """Writes what the mode's outputs, summary and errors are; returns the exit code."""
     if mode in (RunMode.BUILD, RunMode.PLAN):
         outputs.set_all(outcomes[0].outputs())
+    if mode in (RunMode.DEPLOY_BUILD, RunMode.DEPLOY_IMAGE, RunMode.DELETE_AGENT):
+        # A build's outputs where this mode has them (the outputs table says which).
+        values = outcomes[0].outputs()
+        outputs.set_all({k: v for k, v in values.items() if mode in OUTPUT_BY_NAME[k].modes})
     if mode.many:
         images = {o.target.label(workspace): o.image_uri for o in outcomes if o.image_uri}
         outputs.set("images", _compact(images))
@@ -97,12 +124,19 @@ def report_results(
         out.add_summary(plan_summary(outcomes))
     elif mode is RunMode.BUILD:
         out.add_summary(single_summary(outcomes[0]))
+    elif mode in (RunMode.DEPLOY_BUILD, RunMode.DEPLOY_IMAGE):
+        out.add_summary(given_summary(outcomes[0]))
+    elif mode is RunMode.DELETE_AGENT:
+        out.add_summary(deletion_summary(outcomes[0]))
     else:
         out.add_summary(services_summary(outcomes))
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
         title = "Pipecat Cloud deploy" if outcome.built else "Pipecat Cloud build"
+        if mode in _TITLES:
+            title = _TITLES[mode]
         out.error(vocabulary.speak(failure_message(outcome)), title=title)
-    if not (failed and mode is RunMode.BUILD):  # one target's failure is its error line
+    if not (failed and (mode.deploys_one or mode is RunMode.DELETE_AGENT)):
+        # one target's failure is its error line
         out.line(closing_line(outcomes, mode))
     return 1 if failed else 0
