@@ -10,6 +10,9 @@ or PyPI, never `pip install "git+https://..."` on an image without git. Offline,
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +148,25 @@ def test_docs_list_every_component_input() -> None:
     section = _section(PIPELINES, "### GitLab CI/CD component\n")
     for name in yaml.safe_load(header)["spec"]["inputs"]:
         assert f"`{name}`" in section, f"docs/pipelines.md does not describe input {name}"
+
+
+def _check_jsonschema() -> str:
+    beside = Path(sys.executable).parent / "check-jsonschema"
+    found = str(beside) if beside.exists() else shutil.which("check-jsonschema")
+    if found is None:
+        pytest.fail("check-jsonschema is not installed (it is a test dependency)")
+    return found
+
+
+def test_gitlab_files_match_gitlab_ci_schema(tmp_path: Path) -> None:
+    """GitLab's own CI schema (vendored by check-jsonschema, offline). The component's job is
+    the document after its `spec:` header."""
+    body = COMPONENT.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    component_job = tmp_path / "component-job.yml"
+    component_job.write_text(body, encoding="utf-8")
+    result = subprocess.run(
+        [_check_jsonschema(), "--builtin-schema", "vendor.gitlab-ci",
+         *map(str, _recipes()), str(component_job)],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
