@@ -13,15 +13,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
-# git serves `files: tracked`. The checkout belongs to the runner's user while the action
-# runs as root, and HOME moves at run time, so only a system-wide safe.directory works.
+# git serves `files: tracked`. No system-wide configuration (no `safe.directory '*'`): the
+# action names the checkout's own .git explicitly and reads no system or user config
+# (archive/git_tracked.py, runtime.git_environment; docs/security.md).
 # DL3008 (pin apt versions) is ignored on purpose: git comes from the Debian release of the
 # digest-pinned base, and Debian drops superseded versions, so a pin would break rebuilds.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends git \
-    && rm -rf /var/lib/apt/lists/* \
-    && git config --system --add safe.directory '*'
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 # Runtime dependencies come only from the hash-locked file (`./dev lock` writes it from

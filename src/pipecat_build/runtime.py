@@ -4,6 +4,7 @@ instead of steering a process through environment variables."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -12,15 +13,29 @@ from .api.storage import UPLOAD_TIMEOUT, upload_timeout
 from .api.transport import Timeouts, ca_bundle
 from .retry_policy import BASE_DELAY, base_delay
 
-# What git may see of the environment (see `git_environment`); nothing else reaches it.
-_GIT_PASSED = ("PATH", "HOME", "TMPDIR", "SYSTEMROOT")
+# What git may see of the environment (see `git_environment`); nothing else reaches it. HOME
+# is not passed: with no global configuration there is nothing under it git needs.
+_GIT_PASSED = ("PATH", "TMPDIR", "SYSTEMROOT")
 
 
 def git_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """git's whole environment: a few variables it needs to run, none that can carry an input
-    or a secret (`INPUT_*`, the API key, tokens), and no prompt; C locale for stable output."""
+    or a secret (`INPUT_*`, the API key, tokens); no prompt; C locale for stable output; and
+    no configuration but the repository's own (no system file, e.g. the image's, no user
+    file under a HOME an earlier step may have written), which `archive.git_tracked`
+    overrides where it could run a program."""
     passed = {name: environ[name] for name in _GIT_PASSED if name in environ}
-    return {**passed, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    return {
+        **passed,
+        "GIT_TERMINAL_PROMPT": "0",
+        "LC_ALL": "C",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_SYSTEM": os.devnull,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_ATTR_NOSYSTEM": "1",
+        "GIT_NO_REPLACE_OBJECTS": "1",
+        "GIT_OPTIONAL_LOCKS": "0",
+    }
 
 
 @dataclass(frozen=True)

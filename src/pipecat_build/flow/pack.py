@@ -89,7 +89,9 @@ def _select(tools: Tools, target: Target) -> Selection:
     if settings.files == "tracked":
         from ..archive.git_tracked import tracked_files
 
-        tracked = tracked_files(target.context_dir, tools.runtime.git_environ)
+        tracked = tracked_files(
+            target.context_dir, tools.runtime.git_environ, settings.workspace
+        )
     options = SelectionOptions(
         ignore_rules=settings.ignore_rules,
         include_git=settings.include_git,
