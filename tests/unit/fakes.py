@@ -216,6 +216,7 @@ class FakeBuilds:
         self.cache_creates = False  # answer create with a cached successful build
         self.new_build_progress: list[BuildStatus] = [BuildStatus.BUILDING, BuildStatus.SUCCESS]
         self.ticket_lifetime = 900.0
+        self.tickets_left: deque[float] = deque()  # seconds left of the next tickets given
         self.calls: list[tuple[str, Any]] = []
         self._count = 0
         self._uploads = 0
@@ -270,12 +271,13 @@ class FakeBuilds:
         with self._cloud.faults.around("request_upload"):
             self._uploads += 1
             n, now = self._uploads, time.time()
+            left = self.tickets_left.popleft() if self.tickets_left else self.ticket_lifetime
             return UploadTicket(
                 upload_id=f"upload-{n}",
                 url="https://storage.example/bucket",
                 fields=[("key", f"uploads/{n}"), ("x-amz-signature", f"sig{n}")],
-                expires_at=now + self.ticket_lifetime,
-                received_at=now,
+                expires_at=now + left,
+                received_at=now - (self.ticket_lifetime - left),
             )
 
     def create_build(self, upload_id: str, region: str, dockerfile: str) -> CreateAnswer:
