@@ -520,11 +520,14 @@ def test_verbose_lists_the_resolved_settings_of_each_target_without_secret_value
     debug = [ln for ln in log.splitlines() if ln.startswith("debug: ")]
     [chat] = [ln for ln in debug if ln.startswith("debug: [chat] resolved: ")]
     [voice] = [ln for ln in debug if ln.startswith("debug: [voice] resolved: ")]
-    assert "context chat (from services)" in chat and "Dockerfile Dockerfile" in chat
     assert "compression fast" in chat and "files all" in chat and "ignore-rules docker" in chat
     assert "deploy to agent chat-bot" in chat and "OPENAI_KEY" in chat
-    assert "region eu-central (from voice/pcc-deploy.toml region)" in voice
     assert "deploy: no" in voice
+    # Where context, Dockerfile and region came from is said once, in the pack group (issue 19
+    # §6), not again in the debug line.
+    assert "(from " not in chat + voice
+    assert log.count("context chat (from services)") == 1
+    assert log.count("region eu-central (from voice/pcc-deploy.toml region)") == 1
     assert secret not in log
 
     quiet = job(ws, CLI, **base(emulator, services=services, plan_only="true"))[2]
@@ -536,7 +539,9 @@ def test_verbose_through_the_cli(emulator: Emulator, workspace: Path, tmp_path: 
                                emulator.api_url, "--plan-only", "--region", "us-west")
     assert code == 0, stderr
     [line] = [ln for ln in stderr.splitlines() if ln.startswith("debug: resolved: ")]
-    assert "context . (from context)" in line and "region us-west (from region)" in line
+    assert "mode plan" in line and "(from " not in line
+    assert stderr.count("context . (from context)") == 1
+    assert stderr.count("region us-west (from region)") == 1
 
 
 # -- job.run_job / job.action in process -----------------------------------------------------

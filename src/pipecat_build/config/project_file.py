@@ -30,6 +30,16 @@ class ProjectFile:
     agent_profile: str | None = None
     max_session_duration: int | None = None
     audio_filter: str | None = None
+    # What `pcc deploy` would deploy instead of a build it makes, and the pull secret set for
+    # an image: a build run does not use them (it says so); an image deploy (issue 21) takes
+    # `image_credentials` as the default of its `image-credentials` input.
+    image: str | None = None
+    build_id: str | None = None
+    image_credentials: str | None = None
+    # Keys `pcc deploy` accepts and does nothing with when deploying ([docker] is read by
+    # `pcc docker build-push`; unknown keys of [build] and [build.exclude] are ignored):
+    # accepted here too, and named in a notice, never dropped without a word.
+    unused: tuple[str, ...] = ()
 
 
 def _fail(path: Path, detail: str) -> InputError:
@@ -71,6 +81,99 @@ def _context_dir(value: object, path: Path) -> str:
     return _string(value, "build.context_dir", path)
 
 
+# What `pcc deploy` 1.4.0 accepts (`load_deploy_config_file`): these top-level keys, and in
+# the tables it turns into objects, only their fields (an unknown one is a constructor error).
+PCC_KEYS = (
+    "agent_name", "image", "build_id", "image_credentials", "secret_set", "region", "scaling",
+    "docker", "build", "agent_profile", "krisp_viva", "git", "websocket_auth",
+    "max_session_duration", "resources", "architecture",
+)
+PCC_TABLE_KEYS = {
+    "scaling": ("min_agents", "max_agents"),
+    "krisp_viva": ("audio_filter",),
+    "resources": ("cpu", "memory"),
+    "git": ("repo", "branch", "dockerfile_path", "subdirectory"),
+}
+BUILD_KEYS = ("context_dir", "dockerfile", "exclude")
+# Keys `pcc deploy` sends but the spec's agents API has no field for (docs/contract.md):
+# refused with what to do, since the agent would silently run without them.
+NOT_IN_THE_API = {
+    "websocket_auth": "the agent would accept sessions without the token check",
+    "architecture": "the agent would run on the region's default architecture",
+    "resources": "the agent would get its profile's size; size it with agent_profile",
+}
+
+
+def _quoted(keys: list[str]) -> str:
+    return ", ".join(f"'{key}'" for key in sorted(keys))
+
+
+def _check_keys(data: dict[str, Any], path: Path) -> None:
+    """Refuses what `pcc deploy` 1.4.0 refuses, in its order, and what the API cannot take."""
+    for table, known in PCC_TABLE_KEYS.items():
+        value = data.get(table, {})
+        if not isinstance(value, dict):
+            raise _fail(path, f"[{table}] must be a table")
+        unknown = [key for key in value if key not in known]
+        if unknown:
+            raise _fail(
+                path,
+                f"[{table}] has unexpected key {_quoted(unknown)} (`pcc deploy` refuses it "
+                f"too; [{table}] takes {', '.join(known)}); remove or correct it",
+            )
+    if "enable_krisp" in data:
+        raise _fail(
+            path,
+            "'enable_krisp' is no longer supported (`pcc deploy` refuses it too): Krisp is "
+            "configured in the [krisp_viva] section (audio_filter = \"tel\" or \"pro\"); "
+            "remove 'enable_krisp'",
+        )
+    unexpected = [key for key in data if key not in PCC_KEYS]
+    if unexpected:
+        raise _fail(
+            path,
+            f"unexpected key {_quoted(unexpected)} (`pcc deploy` refuses it too); remove it "
+            "or correct its spelling",
+        )
+    for key, consequence in NOT_IN_THE_API.items():
+        value = data.get(key)
+        if value is None or value == {}:
+            continue
+        shown = f"[{key}]" if isinstance(value, dict) else f"{key} = {value!r}"
+        raise _fail(
+            path,
+            f"{shown} cannot be applied: the Pipecat Cloud agents API this action deploys "
+            f"through has no such setting, so {consequence}; remove it, or deploy this agent "
+            "with `pcc deploy`",
+        )
+    git = data.get("git", {})
+    if any(value not in (None, "") for value in git.values()):
+        raise _fail(
+            path,
+            "[git] makes Pipecat Cloud build the agent from a GitHub repository itself, but "
+            "this action builds and deploys the folder (`pcc deploy` refuses [git] with a "
+            "build too); remove [git], or deploy this agent with `pcc deploy`",
+        )
+
+
+def _check_values(data: dict[str, Any], scaling: dict[str, Any], path: Path) -> None:
+    """The values `pcc deploy` refuses when it reads the file (before any flag applies)."""
+    image, build_id = data.get("image"), data.get("build_id")
+    if isinstance(image, str) and ":" not in image:
+        raise _fail(
+            path, f"image '{image}' has no tag (`pcc deploy` refuses it too); e.g. my-image:0.1"
+        )
+    if image is not None and build_id is not None:
+        raise _fail(path, "has both 'image' and 'build_id' (`pcc deploy` refuses that); keep one")
+    max_agents = scaling.get("max_agents")
+    if isinstance(max_agents, int) and not isinstance(max_agents, bool) and max_agents == 0:
+        raise _fail(
+            path,
+            "[scaling] max_agents 0 would let no agent run (`pcc deploy` refuses it too); use 1 "
+            "or more",
+        )
+
+
 def load_project_file(folder: Path) -> ProjectFile | None:
     """Returns the settings of `folder/pcc-deploy.toml`, or None when there is none."""
     path = folder / PROJECT_FILE_NAME
@@ -85,15 +188,21 @@ def load_project_file(folder: Path) -> ProjectFile | None:
     except OSError as exc:
         raise _fail(path, f"cannot be read: {exc.strerror}") from None
 
+    _check_keys(data, path)
     build = _table(data, "build", path)
     exclude = build.get("exclude", {})
     if not isinstance(exclude, dict):
         raise _fail(path, "[build.exclude] must be a table")
+    docker = _table(data, "docker", path)
     patterns = exclude.get("patterns", [])
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
         raise _fail(path, "[build.exclude] patterns must be a list of strings")
     scaling = _table(data, "scaling", path)
     krisp = _table(data, "krisp_viva", path)
+    _check_values(data, scaling, path)
+    unused = [f"[docker] {key}" for key in docker]
+    unused += [f"[build] {key}" for key in build if key not in BUILD_KEYS]
+    unused += [f"[build.exclude] {key}" for key in exclude if key != "patterns"]
     dockerfile = build.get("dockerfile")
     region = data.get("region")
     return ProjectFile(
@@ -111,4 +220,8 @@ def load_project_file(folder: Path) -> ProjectFile | None:
             data, "max_session_duration", "max_session_duration", path
         ),
         audio_filter=_optional_string(krisp, "audio_filter", "krisp_viva.audio_filter", path),
+        image=_optional_string(data, "image", "image", path),
+        build_id=_optional_string(data, "build_id", "build_id", path),
+        image_credentials=_optional_string(data, "image_credentials", "image_credentials", path),
+        unused=tuple(unused),
     )

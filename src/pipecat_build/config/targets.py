@@ -39,6 +39,7 @@ class DeploySpec:
     wait_for_ready: bool = True
     timeout: float = 600.0
     origin: str = "agent-name"  # where the agent's name came from
+    secret_set_origin: str = "secret-set"  # where the secret set's name came from
     build_id: str = ""  # `build-id`: deploy this existing build instead of building
     image: str = ""  # `image`: deploy this registry image instead of building
     image_credentials: str | None = None  # its pull-secret set (`imagePullSecretSet`)
@@ -57,6 +58,7 @@ class Target:
     origin: Path | None = None  # the folder the input named, before pcc-deploy.toml moved it
     sources: Mapping[str, str] = field(default_factory=dict)  # value -> where it came from
     deploy: DeploySpec | None = None
+    project: ProjectFile | None = None  # the parsed pcc-deploy.toml, for what a flow reads
 
     def input_folder(self, workspace: Path) -> str:
         """The `context` to give a later run so it finds the same target (plan fan-out)."""
@@ -165,6 +167,9 @@ class DeployInputs:
         secret_set = self.secret_set or clean.clean_secret_set(
             PROJECT_FILE_NAME, from_file.secret_set or "", is_file=True
         )
+        secret_set_origin = error_name or "secret-set"
+        if not self.secret_set and secret_set and project is not None:
+            secret_set_origin = f"{PROJECT_FILE_NAME} secret_set"
         if self.secrets and not secret_set:
             raise InputError(
                 error_name or "secrets",
@@ -226,6 +231,7 @@ class DeployInputs:
             wait_for_ready=self.wait_for_ready,
             timeout=self.timeout,
             origin=origin,
+            secret_set_origin=secret_set_origin,
             build_id=self.build_id,
             image=self.image,
             # Only an image is pulled with it (`pcc deploy` skips it for a build too).
@@ -329,4 +335,5 @@ def target_from_folder(
         origin=folder,
         sources=sources,
         deploy=deploy.resolve(project, input_name if input_name == "services" else None),
+        project=project,
     )

@@ -8,15 +8,11 @@ from ..redact import printable
 
 
 def resolved_settings(settings: Settings, target: Target) -> str:
-    sources = target.sources
+    """The context, Dockerfile and region, with where each came from, are not repeated here:
+    the pack group's first line says them once (`flow/target.py`), with the region resolved."""
     label = f"[{target.label(settings.workspace)}] " if settings.mode.many else ""
-    folder = target.context_dir.relative_to(settings.workspace).as_posix() or "."
-    region = target.region or "(the organization's default, asked at run time)"
     parts = [
         f"mode {settings.mode.value}",
-        f"context {folder} (from {sources.get('context', 'context')})",
-        f"Dockerfile {target.dockerfile} (from {sources.get('dockerfile', 'dockerfile')})",
-        f"region {region} (from {sources.get('region', 'region')})",
         f"project file {target.project_file or 'none'}",
         f"extra exclude patterns {list(target.extra_patterns) or 'none'}",
         f"compression {settings.compression}",
