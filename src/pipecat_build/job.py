@@ -20,6 +20,7 @@ from .errors import ActionError, InputError
 from .flow.delete_agent import delete_agent
 from .flow.deploy_existing import deploy_build, deploy_image
 from .flow.many import run_all
+from .flow.preflight import preflight
 from .flow.reuse import RegionResolver
 from .flow.target import TargetFlow
 from .flow.tools import Tools
@@ -141,7 +142,9 @@ def action(
         on_retry=out.line,
     )
     tools = Tools.over(settings, connection, storage_session, out, run, runtime)
-    outcomes = RUNNERS[settings.mode](tools, RegionResolver(tools.builds))
+    regions = RegionResolver(tools.builds)
+    preflight(tools, regions, plan=settings.mode.plans)  # before any target is packed
+    outcomes = RUNNERS[settings.mode](tools, regions)
     return report_results(
         settings.mode, outcomes, settings.workspace, outputs, out, vocabulary
     )
