@@ -4,6 +4,8 @@ revision fails at once with its reason and the agent's last output."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from ..api.connection import AnswerLost, ApiError
 from ..config import DeploySpec
 from ..errors import ActionError
@@ -11,6 +13,7 @@ from ..models import Agent, Build, DeployRequest, RegistryImage, Revision
 from ..outcome import DeployResult, DeployStatus
 from ..retry_policy import Transient
 from ..units import human_seconds
+from .secret_rotation import plan_rotation, remember_rotation
 from .secrets import sync_secrets
 from .tools import Tools
 
@@ -165,12 +168,21 @@ def deploy(
             existing = tools.agents.get(spec.agent)
             if existing is not None and existing.region and existing.region != region:
                 raise DeployFailed(_elsewhere(spec.agent, existing.region, source, region))
+            rotation = None
             if spec.secrets:  # after the region check: never write a set for a refused deploy
                 keys = sync_secrets(tools, spec, region)
+                rotation = plan_rotation(tools, spec, existing)
+                assert rotation is not None
+                out.line(rotation.reason)
             verb = "creating" if existing is None else "updating"
             out.line(f"{verb} agent {spec.agent} ({region}) from {described(source)}")
-            agent = _submit(tools, request_for(spec, source, region), existing)
+            request = request_for(spec, source, region)
+            if rotation is not None and rotation.redeploy:  # a written secret must reach it
+                request = dataclasses.replace(request, force_redeploy=True)
+            agent = _submit(tools, request, existing)
             deployment = agent.desired_deployment
+            if rotation is not None:
+                remember_rotation(tools, rotation, spec.agent, deployment)
             if deployment:
                 tools.run.deployment_started(spec.agent, deployment)
             if existing is not None and deployment == existing.desired_deployment:
