@@ -143,7 +143,7 @@ def action(
     )
     tools = Tools.over(settings, connection, storage_session, out, run, runtime)
     regions = RegionResolver(tools.builds)
-    preflight(tools, regions, plan=settings.mode.plans)  # before any target is packed
+    preflight(tools, regions)  # before any target is packed
     outcomes = RUNNERS[settings.mode](tools, regions)
     return report_results(
         settings.mode, outcomes, settings.workspace, outputs, out, vocabulary

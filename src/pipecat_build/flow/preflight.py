@@ -11,6 +11,7 @@ from ..api.connection import ApiError
 from ..config import Target
 from ..config.project_file import PROJECT_FILE_NAME
 from ..errors import InputError
+from ..mode import RunMode
 from .reuse import RegionResolver
 from .tools import Tools
 
@@ -82,9 +83,14 @@ def _set_error(origin: str, detail: str) -> InputError:
     return InputError(origin if origin in ("secret-set", "services") else "secret-set", detail)
 
 
-def preflight(tools: Tools, regions: RegionResolver, *, plan: bool) -> None:
+# Runs that deploy now: a plan's legs deploy later (with their own `secrets`), a deletion
+# binds no set.
+_DEPLOYING = (RunMode.BUILD, RunMode.SERVICES, RunMode.DEPLOY_BUILD, RunMode.DEPLOY_IMAGE)
+
+
+def preflight(tools: Tools, regions: RegionResolver) -> None:
     """Raises an `InputError` (the run ends before packing) for a mistake found."""
     targets = tools.settings.targets
     check_regions(tools, targets)
-    if not plan:
+    if tools.settings.mode in _DEPLOYING:
         check_secret_sets(tools, regions, targets)

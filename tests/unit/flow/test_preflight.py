@@ -17,8 +17,10 @@ from tests.unit.fakes import FakeCloud, RecordingReporter, make_tools, settings_
 
 
 def check(workspace: Path, cloud: FakeCloud, *, plan: bool = False, **inputs: str) -> None:
+    if plan:
+        inputs["plan_only"] = "true"
     tools = make_tools(settings_for(workspace, **inputs), cloud, RecordingReporter())
-    preflight(tools, RegionResolver(tools.builds), plan=plan)
+    preflight(tools, RegionResolver(tools.builds))
 
 
 def test_an_offered_region_or_none_passes_and_none_needs_no_listing(
