@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipecatcloud._utils.build_utils import create_deterministic_tarball, get_exclusions
 
-from pipecat_build.archive.hash_cache import HashCache
+from pipecat_build.archive.hash_cache import HashCache, cache_key
 from pipecat_build.archive.select import SelectionOptions, select_context
 from pipecat_build.archive.stream_digest import digest_stream
 from pipecat_cloud_emulator import Emulator
@@ -88,7 +88,7 @@ def test_the_cache_folder_is_never_packed(
 def test_a_wrong_remembered_hash_is_corrected_with_a_warning(
     emulator: Emulator, workspace: Path, tmp_path: Path
 ) -> None:
-    cache = HashCache(workspace / CACHE)
+    cache = HashCache(workspace / CACHE, key=cache_key(TEST_KEY))  # the run's own key
     selection = select_context(
         workspace, "Dockerfile", SelectionOptions(excluded_folders=(workspace / CACHE,))
     )

@@ -12,9 +12,16 @@ concurrent runs (matrix jobs, services of a monorepo sharing a restored cache) w
 read, extend and replace the index, and all but the last would lose their entries; with one
 file per entry, runs that write different keys never touch the same file, runs that write
 the same key write the same bytes, and a reader sees a whole old file or a whole new one.
-Each entry ends with a SHA-256 of its own lines, so a truncated, torn or edited file (a
-crash, a disk full, a partial cache restore) is recognised, ignored and removed, and the
-run's own remember writes it again. Nothing is fsynced: losing an entry costs one deflate.
+Each entry ends with an HMAC-SHA256 of its own lines, keyed with a secret only the run holds
+(derived from the API key: `cache_key`), so a truncated, torn or edited file (a crash, a disk
+full, a partial cache restore) and a forged or foreign one (a shared CI cache, another
+organization's key, anyone who can write the folder) are all a miss: the run compresses and
+uploads as if nothing were remembered, and its own remember writes the entry again. Only
+regular files are read: a FIFO, a device or a symbolic link in the folder is skipped, never
+opened. Nothing is fsynced: losing an entry costs one deflate.
+
+The folder holds a standard CACHEDIR.TAG (https://bford.info/cachedir/), so backup tools skip
+it and the context selection leaves it out wherever it lies (archive/select.py).
 
 Bounded: after each write, the oldest entries beyond max_entries are deleted (a recall
 refreshes an entry's mtime, so the ones in use stay). No method raises for a problem of the
@@ -25,21 +32,38 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import os
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .stream_key import StreamKey
 
-__all__ = ["DEFAULT_MAX_ENTRIES", "HashCache", "Remembered"]
+__all__ = ["CACHEDIR_TAG", "DEFAULT_MAX_ENTRIES", "HashCache", "Remembered", "cache_key"]
 
 DEFAULT_MAX_ENTRIES = 256  # ~250 bytes each: a few branches x a monorepo's services
 ENTRY_SUFFIX = ".hash"
 TEMP_PREFIX = ".tmp-"
 STALE_TEMP_SECONDS = 3600  # a temp file this old was left by a run that died mid-write
 MAX_ENTRY_BYTES = 4096  # an entry is ~250 bytes; anything larger is not ours
-_MAGIC = "pipecat-build hash-cache 1"
+_MAGIC = "pipecat-build hash-cache 2"  # 2: entries authenticated with an HMAC
+_KEY_LABEL = b"pipecat-build hash-cache entry key v1"
+CACHEDIR_TAG = "CACHEDIR.TAG"
+CACHEDIR_SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"
+_TAG_TEXT = (
+    f"{CACHEDIR_SIGNATURE}\n# This file is a cache directory tag created by pipecat-build "
+    "(remembered context hashes).\n# For information about cache directory tags, see:\n"
+    "#\thttps://bford.info/cachedir/\n"
+)
+
+
+def cache_key(api_key: str) -> bytes:
+    """The key entries are authenticated with: HMAC-SHA256 of a fixed label under the API
+    key. Whoever can write the folder but holds no key cannot make an entry a run accepts,
+    and an entry written under another key (another organization) is a miss."""
+    return hmac.new(api_key.encode(), _KEY_LABEL, hashlib.sha256).digest()
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -54,11 +78,16 @@ class Remembered:
 class HashCache:
     """A bounded folder of remembered hashes; created on the first remember."""
 
-    def __init__(self, folder: Path, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+    def __init__(
+        self, folder: Path, max_entries: int = DEFAULT_MAX_ENTRIES, *, key: bytes = b""
+    ) -> None:
+        """`key`: what entries are authenticated with (`cache_key(api_key)`); runs share
+        entries only when they hold the same key."""
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
         self.folder = Path(folder)
         self.max_entries = max_entries
+        self._key = key
 
     def entry_path(self, key: StreamKey) -> Path:
         return self.folder / f"{key.entry_id()}{ENTRY_SUFFIX}"
@@ -66,12 +95,10 @@ class HashCache:
     def recall(self, key: StreamKey) -> Remembered | None:
         """The remembered hash for key, or None (not there, unreadable, corrupt: a miss)."""
         path = self.entry_path(key)
-        try:
-            with path.open("rb") as fh:
-                data = fh.read(MAX_ENTRY_BYTES + 1)
-        except OSError:
+        data = _read_regular(path)
+        if data is None:
             return None
-        found = _parse(data, key)
+        found = _parse(data, key, self._key)
         if found is None:
             with contextlib.suppress(OSError):  # ignored; this run's remember rewrites it
                 path.unlink()
@@ -90,9 +117,10 @@ class HashCache:
             raise ValueError(f"not a context hash: {context_hash!r}")
         if archive_bytes < 0:
             raise ValueError("archive_bytes must not be negative")
-        data = _format(key, context_hash, archive_bytes)
+        data = _format(key, context_hash, archive_bytes, self._key)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            _tag(self.folder)
             _write_atomically(self.entry_path(key), data)
         except OSError as error:
             reason = error.strerror or str(error)
@@ -143,13 +171,49 @@ def _lines(key: StreamKey, context_hash: str, archive_bytes: int) -> str:
     )
 
 
-def _format(key: StreamKey, context_hash: str, archive_bytes: int) -> bytes:
+def _check(body: str, secret: bytes) -> str:
+    return hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()
+
+
+def _format(key: StreamKey, context_hash: str, archive_bytes: int, secret: bytes) -> bytes:
     body = _lines(key, context_hash, archive_bytes)
-    check = hashlib.sha256(body.encode()).hexdigest()
-    return f"{body}check {check}\n".encode()
+    return f"{body}check {_check(body, secret)}\n".encode()
 
 
-def _parse(data: bytes, key: StreamKey) -> Remembered | None:
+def _read_regular(path: Path) -> bytes | None:
+    """The first bytes of path if it is a regular file; a FIFO, device, socket or symbolic
+    link is never opened (lstat first, then O_NOFOLLOW | O_NONBLOCK and fstat again, in case
+    it was swapped in between)."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, MAX_ENTRY_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _tag(folder: Path) -> None:
+    """Writes CACHEDIR.TAG once (never over anything already there)."""
+    try:
+        fd = os.open(folder / CACHEDIR_TAG, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError:
+        return
+    try:
+        os.write(fd, _TAG_TEXT.encode())
+    finally:
+        os.close(fd)
+
+
+def _parse(data: bytes, key: StreamKey, secret: bytes) -> Remembered | None:
     """The entry's content if it is whole, ours, and for this very key; else None."""
     if len(data) > MAX_ENTRY_BYTES:
         return None
@@ -175,7 +239,8 @@ def _parse(data: bytes, key: StreamKey) -> Remembered | None:
         return None
     archive_bytes = int(size)
     body = _lines(key, context_hash, archive_bytes)
-    if text != f"{body}check {hashlib.sha256(body.encode()).hexdigest()}\n":
+    expected = f"{body}check {_check(body, secret)}\n"
+    if not hmac.compare_digest(text.encode(), expected.encode()):
         return None
     return Remembered(context_hash, archive_bytes)
 

@@ -25,6 +25,12 @@ from .secret_files import ignore_line, secret_pattern
 if TYPE_CHECKING:
     from .docker_ignore import DockerRules
 
+# A standard cache directory tag (https://bford.info/cachedir/): what the hash cache writes
+# into its folder, so the folder stays out of the archive even in a run that does not name it.
+CACHEDIR_TAG = "CACHEDIR.TAG"
+CACHEDIR_SIGNATURE = b"Signature: 8a477f597d28d172789f06886806bc55"
+CACHEDIR_SOURCE = "CACHEDIR.TAG"
+
 GIT_NOTICE_REASON = (
     "actions/checkout writes the job's token into .git/config and .git changes on every "
     "checkout, so packing it would upload the token and make every build a cache miss; "
@@ -219,6 +225,8 @@ def _dockerfile_arcname(base: Path, dockerfile: str) -> str:
 def _rules_in_force(
     base: Path, df_arc: str, options: SelectionOptions, state: _State
 ) -> tuple[_Rules, str | None, CliRules | None]:
+    for ignore_name in (".dockerignore", df_arc + ".dockerignore"):
+        _refuse_link_outside(base, ignore_name)
     if options.ignore_rules == "docker":
         from .docker_ignore import DockerRules, ignore_file_for, read_patterns
 
@@ -257,6 +265,21 @@ def _rules_in_force(
             )
     cli = CliRules(patterns)
     return _CliWalkRules(cli), (".dockerignore" if from_file else None), cli
+
+
+def _refuse_link_outside(base: Path, name: str) -> None:
+    """An ignore file that is a symbolic link resolving outside the context is refused, as a
+    Dockerfile or any packed link is: reading it would read a file of the runner."""
+    path = base / name
+    if not path.is_symlink():
+        return
+    target = Path(os.path.realpath(path))
+    if target != base and base not in target.parents:
+        raise InputError(
+            "context",
+            f"{display_path(name)} is a symbolic link to {display_path(str(target))}, outside "
+            "the context; replace it with the file itself",
+        )
 
 
 def _walk(base: Path, rules: _Rules, state: _State, include_git: bool) -> Iterator[_Candidate]:
@@ -298,11 +321,37 @@ def _walk(base: Path, rules: _Rules, state: _State, include_git: bool) -> Iterat
                 if hit is not None and (entry.is_symlink() or not rules.walk_excluded_dir(rel)):
                     state.count(hit, folders=1)
                     continue
+                if _is_tagged_cache(entry.path):
+                    state.count((rel, CACHEDIR_SOURCE), folders=1)
+                    state.notices.append(
+                        f"{display_path(rel)} is left out of the context: it holds a "
+                        f"{CACHEDIR_TAG} (a cache folder, such as the hash cache's); pcc "
+                        "deploy would pack it, so the context hash differs from pcc deploy's"
+                    )
+                    continue
                 stack.append((rel, entry.path))
             elif hit is not None:
                 state.count(hit, files=1)
             else:
                 yield _Candidate(rel, entry.path, entry.is_symlink())
+
+
+def _is_tagged_cache(folder: str) -> bool:
+    """Whether `folder` holds a valid CACHEDIR.TAG: a regular file (not a link) that starts
+    with the standard signature."""
+    path = os.path.join(folder, CACHEDIR_TAG)
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        return os.read(fd, len(CACHEDIR_SIGNATURE)) == CACHEDIR_SIGNATURE
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _drop_git(candidates: list[_Candidate], state: _State) -> list[_Candidate]:

@@ -174,9 +174,20 @@ def _check_values(data: dict[str, Any], scaling: dict[str, Any], path: Path) -> 
         )
 
 
-def load_project_file(folder: Path) -> ProjectFile | None:
-    """Returns the settings of `folder/pcc-deploy.toml`, or None when there is none."""
+def load_project_file(folder: Path, workspace: Path | None = None) -> ProjectFile | None:
+    """Returns the settings of `folder/pcc-deploy.toml`, or None when there is none. A file
+    that is a symbolic link is read only when it resolves inside `workspace` (else `folder`):
+    a link out of the checkout could read any file of the runner."""
     path = folder / PROJECT_FILE_NAME
+    if path.is_symlink():
+        bound = (workspace or folder).resolve()
+        target = path.resolve()
+        if target != bound and bound not in target.parents:
+            raise _fail(
+                path,
+                f"is a symbolic link to {target}, outside the workspace {bound}; replace it "
+                "with the file itself",
+            )
     if not path.is_file():
         return None
     import tomllib  # only folders with the file pay for the parser

@@ -295,7 +295,7 @@ def target_from_folder(
     """Applies `pcc-deploy.toml` from `folder` (as `pcc deploy` run there would); inputs win.
 
     A bad value names the input it came from: the explicit input, else the project file."""
-    project: ProjectFile | None = load_project_file(folder)
+    project: ProjectFile | None = load_project_file(folder, workspace)
     context_dir = folder
     sources = {"context": context_source, "dockerfile": input_name, "region": region_source}
     dockerfile = (

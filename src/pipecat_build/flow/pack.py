@@ -8,7 +8,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..archive.hash_cache import HashCache
+from ..archive.hash_cache import HashCache, cache_key
 from ..archive.members import ArchiveResult
 from ..archive.select import Selection
 from ..config import Target
@@ -119,7 +119,11 @@ def pack(tools: Tools, target: Target) -> Packed:
     settings, out = tools.settings, tools.out
     started = tools.run.clock()
     selection = _select(tools, target)
-    cache = HashCache(settings.hash_cache) if settings.hash_cache else None
+    cache = (
+        HashCache(settings.hash_cache, key=cache_key(settings.api_key))
+        if settings.hash_cache
+        else None
+    )
     if cache is not None:
         from ..archive.stream_digest import digest_stream
 

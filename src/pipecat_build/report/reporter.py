@@ -15,7 +15,6 @@ from typing import Protocol, TextIO
 
 from ..redact import Redactor
 
-
 # What CI systems obey in a job's log, wherever our text lands in it: Azure Pipelines
 # (`##vso[...]`, found anywhere in a line), TeamCity (`##teamcity[...]`), GitHub's and others'
 # `##[group]` and `::command::` lines (at the start of a line, after white space).
