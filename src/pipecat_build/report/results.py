@@ -34,9 +34,33 @@ def failure_message(outcome: Outcome) -> str:
     return message
 
 
+def _deploy_leg(outcome: Outcome) -> dict[str, str]:
+    """What a leg needs to deploy the same thing, by the names of the inputs that take it (a
+    leg's `with:` maps them one to one); settings left unset are left out. Never `secrets`:
+    a leg passes its own from the repository's secrets."""
+    spec = outcome.target.deploy
+    if spec is None:
+        return {}
+    values = {
+        "agent-name": spec.agent,
+        "deploy": "true",
+        "secret-set": spec.secret_set,
+        "min-agents": spec.min_agents,
+        "max-agents": spec.max_agents,
+        "agent-profile": spec.agent_profile,
+        "max-session-duration": spec.max_session_duration,
+        "krisp-viva-audio-filter": spec.audio_filter,
+        "force-redeploy": "true" if spec.force_redeploy else None,
+        "wait-for-ready": None if spec.wait_for_ready else "false",
+    }
+    return {name: str(value) for name, value in values.items() if value is not None}
+
+
 def plan_matrix(outcomes: list[Outcome], workspace: Path) -> str:
-    """`strategy.matrix` for the services that need a build. `context` is the folder the input
-    named (before `pcc-deploy.toml` moved it), so a later run given it packs the same bytes."""
+    """`strategy.matrix` for the services that need a build or have an agent to deploy (issue
+    19 §4); `needs-build` says which. `context` is the folder the input named (before
+    `pcc-deploy.toml` moved it), so a later run given it packs the same bytes; a leg that
+    deploys carries its agent and deploy settings, so it deploys what the plan saw."""
     include = [
         {
             "service": o.target.label(workspace),
@@ -44,9 +68,11 @@ def plan_matrix(outcomes: list[Outcome], workspace: Path) -> str:
             "dockerfile": o.target.dockerfile,
             "region": o.region,
             "context-hash": o.context_hash,
+            "needs-build": "true" if o.needs_build else "false",
+            **_deploy_leg(o),
         }
         for o in outcomes
-        if o.needs_build and not o.error
+        if (o.needs_build or o.target.deploy is not None) and not o.error
     ]
     return json.dumps({"include": include}, separators=(",", ":"))
 
@@ -57,6 +83,9 @@ def closing_line(outcomes: list[Outcome], mode: RunMode) -> str:
         needed = sum(1 for o in outcomes if o.needs_build and not o.error)
         reused = sum(1 for o in outcomes if o.ok and not o.needs_build)
         line = f"plan: {needed} of {len(outcomes)} need a build, {reused} already built"
+        deploying = sum(1 for o in outcomes if o.target.deploy is not None and not o.error)
+        if deploying:
+            line += f", {deploying} to deploy"
     elif mode is RunMode.DELETE_AGENT:
         (outcome,) = outcomes
         assert outcome.deletion is not None  # a failed one is its error line
