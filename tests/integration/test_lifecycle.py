@@ -212,3 +212,16 @@ def test_a_preview_agent_of_a_long_name_is_valid_and_the_same_for_deploy_and_del
                agent_name_suffix="pr-1234")
     assert gone.outputs == {"agent-name": name, "delete-status": "deleted"}
     assert name not in emu.agents
+
+
+def test_a_rollback_outside_the_default_region_keeps_its_secret_set_of_that_region(
+    emu: Emulator, workspace: Path
+) -> None:
+    """The agent's region is the build's, not the organization's default: the preflight's
+    secret-set check must not compare the set with the default region."""
+    emu.add_secret_set("eu-secrets", {"TOKEN": "t"}, region="eu-central")
+    build = emu.add_build(HASH, region="eu-central")
+    result = run(emu, workspace, build_id=build["id"], agent_name="eu-bot",
+                 secret_set="eu-secrets")
+    assert result.returncode == 0, result.log
+    assert emu.agents["eu-bot"]["region"] == "eu-central"
