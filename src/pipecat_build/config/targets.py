@@ -257,11 +257,9 @@ def agent_with_suffix(agent: str, suffix: str) -> str:
 
 
 def _file_credentials(project: ProjectFile | None) -> str | None:
-    """pcc-deploy.toml's `image_credentials`, once the project file exposes it (issue 19)."""
-    raw = getattr(project, "image_credentials", None)
-    if not isinstance(raw, str) or not raw.strip():
-        return None
-    return clean.clean_secret_set(PROJECT_FILE_NAME, raw, is_file=True)
+    """pcc-deploy.toml's `image_credentials`, the default of `image-credentials`."""
+    raw = project.image_credentials if project is not None else None
+    return clean.clean_secret_set(PROJECT_FILE_NAME, raw, is_file=True) if raw else None
 
 
 _NO_PROJECT = ProjectFile(Path(), None, ".", None, ())

@@ -64,3 +64,15 @@ def test_a_long_name_is_shortened_validly_and_distinctly(length: int) -> None:
         assert agent_with_suffix(other, suffix) != name
     else:
         assert name == f"{base}-{suffix}"
+
+
+def test_image_credentials_default_to_pcc_deploy_toml_and_serve_only_an_image(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pcc-deploy.toml").write_text(
+        'agent_name = "bot"\nimage_credentials = "ghcr-pull"\n'
+    )
+    (target,) = settings(tmp_path, image="ghcr.io/acme/bot:1").targets
+    assert target.deploy is not None and target.deploy.image_credentials == "ghcr-pull"
+    (target,) = settings(tmp_path, build_id=BUILD).targets
+    assert target.deploy is not None and target.deploy.image_credentials is None
