@@ -175,13 +175,44 @@ class Vocabulary:
             name, value = match.group("name"), match.group("value")
             return self.setting(name, value)
 
-        return _SETTING.sub(rewrite, text)
+        def named(match: re.Match[str]) -> str:  # "set secret-set" -> "set `--secret-set` ..."
+            spec = BY_NAME[match.group("name")]
+            return f"{match.group('verb')} `{spec.flag}` / {spec.env}"
+
+        return _NAMED.sub(named, _SETTING.sub(rewrite, text))
+
+    def help(self, spec: Input) -> str:
+        """An input's help text in this front door's words: the CLI's names a bool's two
+        flags for `true`/`false`, a CI variable for the API key, and flags for inputs."""
+        if not self.cli:
+            return spec.help
+        text = spec.help.replace(
+            "Pass it from a secret, e.g. `secrets.PIPECAT_API_KEY`.",
+            "Pass it in PIPECAT_API_KEY from a masked CI variable (a flag's value shows in the "
+            "process list).",
+        ).replace("`secrets.PIPECAT_API_KEY`", "PIPECAT_API_KEY from a masked CI variable")
+        if spec.kind == "bool":
+            text = text.replace("`true`", f"`{spec.flag}`").replace(
+                "`false`", f"`--no-{spec.name}`"
+            )
+        # Inputs named in backticks become flags; a services entry's own keys stay as they are.
+        keys, marker, rest = text.rpartition("Replaces ") if spec.name == "services" else (
+            "", "", text
+        )
+        rest = _TICKED_IS.sub(lambda m: f"`{BY_NAME[m.group('name')].flag} {m['value']}`", rest)
+        rest = _TICKED.sub(lambda m: f"`{BY_NAME[m.group('name')].flag}`", rest)
+        return self.speak(keys + marker + rest)
 
 
-_SETTING = re.compile(
-    r"(?<!{)`?\b(?P<name>" + "|".join(re.escape(n) for n in sorted(BY_NAME, key=len, reverse=True))
-    + r"): (?P<value>[\w.-]+)`?"
+_NAMES = "|".join(re.escape(n) for n in sorted(BY_NAME, key=len, reverse=True))
+_SETTING = re.compile(r"(?<!{)`?\b(?P<name>" + _NAMES + r"): (?P<value>[\w.-]+)`?")
+# An input named after a verb that asks the user to act on it, backticked or not.
+_NAMED = re.compile(
+    r"\b(?P<verb>[Ss]et|[Rr]aise|[Ll]ower|[Gg]ive|[Uu]nset|with|without)\s+`?(?P<name>"
+    + _NAMES + r")(?![\w-])`?(?!:)"
 )
+_TICKED = re.compile(r"`(?P<name>" + _NAMES + r")`")
+_TICKED_IS = re.compile(r"`(?P<name>" + _NAMES + r")` is `(?P<value>[\w.-]+)`")
 ACTION = Vocabulary(cli=False)
 CLI = Vocabulary(cli=True)
 

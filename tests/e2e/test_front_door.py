@@ -525,7 +525,7 @@ def test_verbose_lists_the_resolved_settings_of_each_target_without_secret_value
     assert "deploy: no" in voice
     # Where context, Dockerfile and region came from is said once, in the pack group (issue 19
     # §6), not again in the debug line.
-    assert "(from " not in chat + voice
+    assert "(from services)" not in chat and "pcc-deploy.toml region)" not in voice
     assert log.count("context chat (from services)") == 1
     assert log.count("region eu-central (from voice/pcc-deploy.toml region)") == 1
     assert secret not in log

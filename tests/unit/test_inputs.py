@@ -26,8 +26,9 @@ def test_cli_help_explains_every_option_in_words() -> None:
     text = " ".join(_parser().format_help().split())
     for spec in INPUTS:
         assert spec.flag in text and spec.env in text, spec.name
-        # The first words of the table's help, not just "action input `x`".
-        assert " ".join(spec.help.split()[:4]) in text, spec.name
+        # The first words of the table's help (in the CLI's words: flags, not inputs), not
+        # just "action input `x`".
+        assert " ".join(CLI.help(spec).split()[:4]) in text, spec.name
 
 
 def test_each_front_door_names_inputs_its_own_way() -> None:

@@ -24,12 +24,65 @@ from ..report.reporter import ConsoleReporter
 from ..run import Run
 from ..runtime import Runtime
 
-_SHELL_SAFE = re.compile(r"[A-Za-z0-9_./:@%+,=-]*")
+# What a POSIX shell reads back unchanged in an assignment (`X=value` under `set -a; .`): an
+# assignment is not split or globbed, so `?`, `*`, `[`, `]`, `#` (not at a word's start) and
+# `&`-free URLs stay bare, and GitLab's dotenv report (which keeps quotes) reads the same.
+# Whitespace, quotes, `$`, backquote, `\\`, `;`, `&`, `|`, `<`, `>`, `(`, `)` and `~` (tilde
+# expansion after `=` or `:`) need quotes.
+_SHELL_SAFE = re.compile(r"(?:[A-Za-z0-9_./:@%+,=?*\[\]{}!^-][A-Za-z0-9_./:@%+,=?*\[\]{}!^#-]*)?")
+TRUE_VALUES = ("true", "yes", "on", "1")
+FALSE_VALUES = ("false", "no", "off", "0")
+
+
+class Switch(argparse.Action):
+    """A boolean input as a command line expects it: `--x` and `--no-x`, and also `--x=false`
+    or `--x false` (what its variable takes). The value handed on is `true` or `false`."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        flag = option_strings[0]
+        kwargs.pop("nargs", None)
+        super().__init__(
+            [flag, "--no-" + flag[2:]], dest, nargs="?", metavar="true|false",
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        negated = bool(option_string and option_string.startswith("--no-"))
+        if values is None:
+            setattr(namespace, self.dest, "false" if negated else "true")
+            return
+        word = str(values).strip().lower()
+        if negated or word not in TRUE_VALUES + FALSE_VALUES:
+            parser.error(
+                f"{option_string}: '{values}' is not true or false; use {self.option_strings[0]}, "
+                f"{self.option_strings[1]} or {self.option_strings[0]}=true|false"
+                if not negated
+                else f"{option_string} takes no value; use {self.option_strings[0]}=false"
+            )
+        setattr(namespace, self.dest, "true" if word in TRUE_VALUES else "false")
+
+    def format_usage(self) -> str:
+        return " | ".join(self.option_strings)
+
+
+class _Formatter(argparse.HelpFormatter):
+    def _format_action_invocation(self, action: argparse.Action) -> str:
+        if isinstance(action, Switch):
+            flag, negated = action.option_strings
+            return f"{flag}[=true|false], {negated}"
+        return super()._format_action_invocation(action)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipecat-build",
+        formatter_class=_Formatter,
         description="Build a Docker image on Pipecat Cloud from a folder, reusing an earlier "
         "build of the same context, and optionally deploy it to an agent. Every option also "
         "reads the environment variable shown with it; a flag wins over its variable.",
@@ -40,9 +93,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     for spec in INPUTS:
         default = f" Default: {spec.default}." if spec.default else ""
-        helptext = f"{spec.help}{default} (env {spec.env})".replace("%", "%%")
         if spec.kind == "bool":
-            parser.add_argument(spec.flag, dest=spec.name, action="store_true", default=None,
+            default = " Default: on." if spec.default == "true" else " Default: off."
+        helptext = f"{CLI.help(spec)}{default} (env {spec.env})".replace("%", "%%")
+        if spec.kind == "bool":
+            parser.add_argument(spec.flag, dest=spec.name, action=Switch, default=None,
                                 help=helptext)
         else:
             metavar = "{" + ",".join(spec.choices) + "}" if spec.choices else (
@@ -54,8 +109,9 @@ def _parser() -> argparse.ArgumentParser:
                         "(env PIPECAT_WORKSPACE; default: the current folder).")
     parser.add_argument("--output-env", metavar="FILE",
                         help="Also write the outputs as PIPECAT_<NAME>=value lines, for "
-                        "GitLab's dotenv report or `set -a; . FILE` (JSON values are "
-                        "single-quoted for the shell).")
+                        "GitLab's dotenv report or `set -a; . FILE`: plain values, URLs "
+                        "and numbers bare, as in the JSON result; only a value a shell would "
+                        "change (spaces, quotes, $, ;, &, ~, JSON) is single-quoted.")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="Print debug lines (what was resolved and why).")
     return parser
@@ -67,8 +123,6 @@ def _inputs(args: argparse.Namespace) -> dict[str, str]:
         value = getattr(args, spec.name)
         if value is None:
             value = os.environ.get(spec.env, "")
-        elif value is True:
-            value = "true"
         inputs[spec.name] = str(value)
     if not inputs["hash-cache"]:
         inputs["hash-cache"] = str(_user_cache())
@@ -96,8 +150,9 @@ def _typed(name: str, value: str) -> object:
             return value == "true"
         if kind == "int":
             return int(value)
-        if kind == "float":
-            return float(value)
+        if kind == "float":  # as the value was written: 12 stays 12, as in --output-env
+            number = float(value)
+            return int(number) if re.fullmatch(r"-?[0-9]+", value) else number
     except ValueError:
         pass
     return value
