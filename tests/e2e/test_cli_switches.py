@@ -52,7 +52,7 @@ def test_a_flag_switches_on_what_its_variable_turned_off(
 def test_an_error_names_the_flag_and_its_variable(
     emu: Emulator, workspace: Path, tmp_path: Path
 ) -> None:
-    code, result, stderr = cli(
+    code, result, _stderr = cli(
         workspace, plain_env(tmp_path), "--api-url", emu.api_url, "--agent-name", "bot",
         "--secrets", "A=1\n",
     )
