@@ -149,7 +149,7 @@ def test_new_agent_is_created_from_the_build_and_waited_for_until_it_serves(
     served = lines.index(f"agent voice-bot serves deployment {deployment}")
     assert served > lines.index(f"agent voice-bot: deployment {deployment} is Active")
     assert "Deployment" in run.summary and deployment in run.summary
-    assert "Creating → Validating → Active" in run.summary
+    assert "`Creating` → `Validating` → `Active`" in run.summary  # server text: code spans
 
 
 def test_rolling_update_is_not_ready_while_the_old_revision_serves(
@@ -306,7 +306,7 @@ def test_pcc_deploy_toml_settings_reach_the_request_and_inputs_win(
     }
 
 
-@pytest.mark.parametrize("inputs", [{"deploy": "false"}, {"deploy": "false", "agent_name": "x"},
+@pytest.mark.parametrize("inputs", [{"deploy": "false"}, {"deploy": "false", "agent_name": "xy"},
                                     {}])
 def test_no_deploy_when_false_or_auto_without_a_name(
     emu: Emulator, workspace: Path, files: Path, inputs: dict[str, str]
@@ -415,18 +415,18 @@ def test_a_conflicting_secret_write_is_retried(
     [
         ({"agent_name": "Voice-Bot"}, "agent-name", "lower-case"),
         ({"agent_name": "a" * 55}, "agent-name", "54"),
-        ({"agent_name": "x", "min_agents": "4", "max_agents": "2"}, "min-agents", "max-agents"),
-        ({"agent_name": "x", "min_agents": "-1"}, "min-agents", "negative"),
-        ({"agent_name": "x", "max_session_duration": "59"}, "max-session-duration", "60"),
-        ({"agent_name": "x", "max_session_duration": "14401"}, "max-session-duration", "14400"),
-        ({"agent_name": "x", "agent_profile": "agent-9x"}, "agent-profile", "agent-1x"),
-        ({"agent_name": "x", "krisp_viva_audio_filter": "studio"}, "krisp-viva-audio-filter",
+        ({"agent_name": "xy", "min_agents": "4", "max_agents": "2"}, "min-agents", "max-agents"),
+        ({"agent_name": "xy", "min_agents": "-1"}, "min-agents", "negative"),
+        ({"agent_name": "xy", "max_session_duration": "59"}, "max-session-duration", "60"),
+        ({"agent_name": "xy", "max_session_duration": "14401"}, "max-session-duration", "14400"),
+        ({"agent_name": "xy", "agent_profile": "agent-9x"}, "agent-profile", "agent-1x"),
+        ({"agent_name": "xy", "krisp_viva_audio_filter": "studio"}, "krisp-viva-audio-filter",
          "tel"),
-        ({"agent_name": "x", "secrets": "A=1\n"}, "secrets", "secret-set"),
-        ({"agent_name": "x", "secret_set": "s", "secrets": "A=1\njust words\n"}, "secrets",
+        ({"agent_name": "xy", "secrets": "A=1\n"}, "secrets", "secret-set"),
+        ({"agent_name": "xy", "secret_set": "set", "secrets": "A=1\njust words\n"}, "secrets",
          "KEY=VALUE"),
         ({"deploy": "true"}, "deploy", "agent-name"),
-        ({"deploy": "maybe", "agent_name": "x"}, "deploy", "auto, true, false"),
+        ({"deploy": "maybe", "agent_name": "xy"}, "deploy", "auto, true, false"),
     ],
 )
 def test_bad_deploy_input_fails_in_one_line_before_any_request(
