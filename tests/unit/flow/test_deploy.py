@@ -500,3 +500,85 @@ def test_deploy_failed_keeps_its_status() -> None:
     failed = deploy_module.DeployFailed("x", DeployStatus.TIMED_OUT_WAITING)
     assert failed.status is DeployStatus.TIMED_OUT_WAITING
     assert deploy_module.DeployFailed("y").status is DeployStatus.FAILED
+
+
+# --- what the mutation run asked for --------------------------------------------------------
+
+
+def test_errors_alone_are_joined_in_the_reason(tools: Tools, cloud: FakeCloud) -> None:
+    cloud.agents.rollout = [crashed(errors=["E1: bad", "E2: worse"])]
+    result = deploy(tools, spec(), BUILD, REGION)
+    assert result.error == "agent bot: deployment dep-1 failed: E1: bad; E2: worse"
+
+
+def test_the_last_wait_is_cut_to_the_time_left(tools: Tools, cloud: FakeCloud,
+                                               run: FakeRun) -> None:
+    cloud.agents.rollout = [pending]
+    result = deploy(tools, spec(timeout=11.0), BUILD, REGION)
+    assert result.status is DeployStatus.TIMED_OUT_WAITING
+    assert run.waits == [5.0, 5.0, 1.0]
+
+
+def test_a_phase_seen_again_is_printed_again(tools: Tools, cloud: FakeCloud) -> None:
+    running_not_ready = agent_state(current=revision("dep-1", "Running"))
+    cloud.agents.rollout = [pending, running_not_ready, pending, serving]
+    result = deploy(tools, spec(), BUILD, REGION)
+    assert result.phases == ("Pending", "Running", "Pending", "Running")
+
+
+def test_the_result_names_the_build_deployed(tools: Tools) -> None:
+    result = deploy(tools, spec(), BUILD, REGION)
+    assert result.build_id == "build-1"
+    assert result.image == ""
+
+
+def test_an_image_is_deployed_by_its_reference(tools: Tools, cloud: FakeCloud,
+                                               out: RecordingReporter) -> None:
+    from pipecat_build.flow.deploy import described
+    from pipecat_build.models import RegistryImage
+
+    image = RegistryImage("registry.example/app:1", "pull-set")
+    assert described(image) == "image registry.example/app:1 (pulled with pull-set)"
+    assert described(RegistryImage("app:1")) == "image app:1"
+    assert described(BUILD) == "build build-1"
+    request = request_for(spec(), image, REGION)
+    assert request.build_id == "" and request.image == "registry.example/app:1"
+    assert request.image_pull_secret_set == "pull-set"
+    result = deploy(tools, spec(), image, REGION)
+    assert result.image == "registry.example/app:1" and result.build_id == ""
+
+
+def test_secrets_are_written_in_the_deploys_region(tools: Tools, cloud: FakeCloud) -> None:
+    deploy(tools, spec(secret_set="bot-set", secrets=(("A", "1"),)), BUILD, REGION)
+    assert ("put_secrets", ("bot-set", ("A",), REGION)) in cloud.agents.calls
+
+
+def test_unchanged_without_a_warning_says_nothing_more(
+    tools: Tools, cloud: FakeCloud, out: RecordingReporter
+) -> None:
+    seed_deployed(cloud)
+    deploy(tools, spec(), BUILD, REGION)
+    assert "agent bot: nothing changed; deployment dep-0" in out.lines
+
+
+def test_unchanged_and_crashed_shows_the_agents_output(tools: Tools, cloud: FakeCloud) -> None:
+    crashed_agent = Agent(
+        "bot", REGION, desired_deployment="dep-0",
+        current=revision("dep-0", "Running", health_reason="CrashLoopBackOff",
+                         message="Traceback\nValueError: x"),
+    )
+    cloud.agents.add(crashed_agent, request=request_for(spec(), BUILD, REGION))
+    result = deploy(tools, spec(), BUILD, REGION)
+    assert result.error.splitlines()[1:] == [
+        "Agent output (last lines):", "Traceback", "ValueError: x"
+    ]
+
+
+def test_lost_answers_to_the_end_fail_with_the_lost_answer(
+    tools: Tools, cloud: FakeCloud
+) -> None:
+    for _ in range(10):
+        cloud.fail("create", AnswerLost("create the agent: timed out"))
+    result = deploy(tools, spec(), BUILD, REGION)
+    assert result.status is DeployStatus.FAILED
+    assert result.error == "create the agent: timed out"
