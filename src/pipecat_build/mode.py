@@ -27,6 +27,18 @@ class RunMode(enum.Enum):
         return self in (RunMode.PLAN, RunMode.PLAN_SERVICES)
 
     @property
+    def packs(self) -> bool:
+        """Packs a context (and so learns its hash); the other modes name what they deploy."""
+        return self in (RunMode.BUILD, RunMode.SERVICES, RunMode.PLAN, RunMode.PLAN_SERVICES)
+
+    @property
+    def deploys_now(self) -> bool:
+        """Deploys in this run (a plan's legs deploy later; a deletion binds no secret set)."""
+        return self in (
+            RunMode.BUILD, RunMode.SERVICES, RunMode.DEPLOY_BUILD, RunMode.DEPLOY_IMAGE
+        )
+
+    @property
     def described(self) -> str:
         """How the docs name the mode (the README's outputs table says which modes set each)."""
         return _DESCRIBED[self]

@@ -1,6 +1,8 @@
-"""Issue 19 §3, in process against the emulator: a region the organization does not offer and
-a secret set that does not exist (with no `secrets` to create it) fail before anything is
-packed or uploaded, naming where the value came from and the fix; `plan-only` too. Issue 19
+"""Issue 19 §3, in process against the emulator: a region the organization does not offer
+fails before anything is uploaded or planned (a build of the context in that region proves
+it, so a reuse stays one request), and a secret set that does not exist (with no `secrets`
+to create it) fails before anything is packed; each names where the value came from and the
+fix; `plan-only` too. Issue 19
 §2: a pcc-deploy.toml key the agents API cannot take fails before any request at all."""
 
 from __future__ import annotations
@@ -43,12 +45,19 @@ def nothing_packed_or_sent(emu: Emulator, log: str) -> None:
     assert not any(r.server == "storage" for r in emu.requests)
 
 
+def nothing_sent(emu: Emulator, log: str) -> None:
+    sent = {f"{r.method} {r.path}" for r in emu.requests if r.server == "api"}
+    assert not any(s.startswith(("POST", "PUT")) for s in sent), sent
+    assert not any(r.server == "storage" for r in emu.requests)
+    assert "Upload the build context" not in log and "needs a build" not in log
+
+
 def error_line(log: str) -> str:
     [error] = [ln for ln in log.splitlines() if ln.startswith("error:")]
     return error
 
 
-def test_a_region_from_the_input_that_is_not_offered_fails_before_packing(
+def test_a_region_from_the_input_that_is_not_offered_fails_before_uploading(
     emulator: Emulator, workspace: Path
 ) -> None:
     code, log = job(emulator, workspace, region="xx-north")
@@ -56,7 +65,7 @@ def test_a_region_from_the_input_that_is_not_offered_fails_before_packing(
     error = error_line(log)
     assert "Input 'region': 'xx-north' is not a region this organization offers" in error
     assert "us-west" in error
-    nothing_packed_or_sent(emulator, log)
+    nothing_sent(emulator, log)
 
 
 def test_a_region_from_pcc_deploy_toml_names_the_file_in_a_plan_too(
@@ -68,7 +77,7 @@ def test_a_region_from_pcc_deploy_toml_names_the_file_in_a_plan_too(
     error = error_line(log)
     assert "pcc-deploy.toml: pcc-deploy.toml region 'mars-1' is not a region" in error
     assert "Input 'region'" not in error
-    nothing_packed_or_sent(emulator, log)
+    nothing_sent(emulator, log)
 
 
 def test_a_services_region_names_the_service(emulator: Emulator, workspace: Path) -> None:

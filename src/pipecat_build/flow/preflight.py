@@ -1,9 +1,13 @@
 """Step 0, once per run before any target is packed: the mistakes the API can reveal without a
-build. A region the organization does not offer (`GET /v1/regions`), named by where the value
-came from (an input, a `services` entry, a `pcc-deploy.toml`); and, for a run that deploys, a
-secret set that does not exist while no `secrets` would create it, or that lives in another
-region than the agent (a deploy bound to it is refused). A plan checks regions only: its legs
-deploy, with their own `secrets`."""
+build. For a run that deploys, a secret set that does not exist while no `secrets` would
+create it, or that lives in another region than the agent (a deploy bound to it is refused);
+a plan's legs deploy later, with their own `secrets`.
+
+A region the organization does not offer (`GET /v1/regions`) is named by where the value came
+from (an input, a `services` entry, a `pcc-deploy.toml`). A run that packs checks it when its
+context has no build yet, before anything is uploaded or planned (`check_region`): a build of
+the context in that region proves the region, so reusing one stays a single request. A run
+that packs nothing checks it here."""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from ..api.connection import ApiError
 from ..config import Target
 from ..config.project_file import PROJECT_FILE_NAME
 from ..errors import InputError
-from ..mode import RunMode
 from .reuse import RegionResolver
 from .tools import Tools
 
@@ -29,21 +32,17 @@ def _region_error(target: Target, region: str, offered: list[str]) -> InputError
     return InputError(PROJECT_FILE_NAME, f"{source} {detail}", is_file=True)
 
 
-def check_regions(tools: Tools, targets: tuple[Target, ...]) -> None:
-    explicit = [t for t in targets if t.region]
-    if not explicit:
-        return  # the organization's default region is offered by definition
+def check_region(tools: Tools, regions: RegionResolver, target: Target) -> None:
+    """An explicit region must be one the organization offers (its default is, by definition)."""
+    if not target.region:
+        return
     try:
-        offered = tools.builds.regions()
+        offered = regions.offered()
     except ApiError as exc:  # the upload will say it, if the region is wrong
-        tools.out.debug(f"could not list the regions ({exc}); not checking them before packing")
+        tools.out.debug(f"could not list the regions ({exc}); not checking {target.region}")
         return
-    if not offered:
-        return
-    for target in explicit:
-        assert target.region is not None
-        if target.region not in offered:
-            raise _region_error(target, target.region, offered)
+    if offered and target.region not in offered:
+        raise _region_error(target, target.region, offered)
 
 
 def check_secret_sets(tools: Tools, regions: RegionResolver, targets: tuple[Target, ...]) -> None:
@@ -85,14 +84,11 @@ def _set_error(origin: str, detail: str) -> InputError:
     return InputError(origin if origin in ("secret-set", "services") else "secret-set", detail)
 
 
-# Runs that deploy now: a plan's legs deploy later (with their own `secrets`), a deletion
-# binds no set.
-_DEPLOYING = (RunMode.BUILD, RunMode.SERVICES, RunMode.DEPLOY_BUILD, RunMode.DEPLOY_IMAGE)
-
-
 def preflight(tools: Tools, regions: RegionResolver) -> None:
     """Raises an `InputError` (the run ends before packing) for a mistake found."""
-    targets = tools.settings.targets
-    check_regions(tools, targets)
-    if tools.settings.mode in _DEPLOYING:
+    mode, targets = tools.settings.mode, tools.settings.targets
+    if not mode.packs:
+        for target in targets:
+            check_region(tools, regions, target)
+    if mode.deploys_now:
         check_secret_sets(tools, regions, targets)

@@ -49,12 +49,21 @@ def find_running_or_done(
 
 
 class RegionResolver:
-    """Asks the API for the default region once, whatever the number of targets."""
+    """Asks the API for the default region, and for the regions it offers, once each,
+    whatever the number of targets."""
 
     def __init__(self, api: BuildsPort) -> None:
         self._api = api
         self._lock = threading.Lock()
         self._default: str | None = None
+        self._offered: list[str] | None = None
+
+    def offered(self) -> list[str]:
+        """The organization's regions (`GET /v1/regions`); may raise `ApiError`."""
+        with self._lock:
+            if self._offered is None:
+                self._offered = self._api.regions()
+            return self._offered
 
     def region_for(self, explicit: str | None) -> str:
         if explicit:

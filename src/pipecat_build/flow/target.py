@@ -13,6 +13,7 @@ from ..outcome import BuildKey, DeployResult, Outcome, RunStatus
 from .create import create, spread_then_look
 from .follow import BuildTimedOut, Follower
 from .pack import Packed, ensure_archive, pack
+from .preflight import check_region
 from .project_notes import project_notices
 from .reuse import RegionResolver, find_reusable, find_running_or_done
 from .tools import Tools
@@ -80,7 +81,11 @@ class TargetFlow:
             key = BuildKey(packed.context_hash, region, target.dockerfile)
             self._archive = packed.path
             try:
-                built = self._plan(key, packed) if self.plan else self._reuse_or_build(key, packed)
+                built = (
+                    self._plan(target, key, packed)
+                    if self.plan
+                    else self._reuse_or_build(target, key, packed)
+                )
             finally:
                 if self._archive is not None:  # the service has it, or it is not needed
                     self.tools.run.discard(self._archive)
@@ -119,19 +124,20 @@ class TargetFlow:
             deploy=deployed,
         )
 
-    def _plan(self, key: BuildKey, packed: Packed) -> Built:
+    def _plan(self, target: Target, key: BuildKey, packed: Packed) -> Built:
         with self.tools.out.group("Look for an existing build"):
             hit = find_reusable(self.tools.builds, key)
             if hit is not None:
                 self.tools.out.line(f"build {hit.id} already built this context: {hit.image_uri}")
                 return Built(hit, True, packed)
+            check_region(self.tools, self.regions, target)  # no build there proves it
             self.tools.out.line(
                 f"no successful build of context {key.context_hash} in {key.region} yet: "
                 "it needs a build"
             )
             return Built(None, False, packed)
 
-    def _reuse_or_build(self, key: BuildKey, packed: Packed) -> Built:
+    def _reuse_or_build(self, target: Target, key: BuildKey, packed: Packed) -> Built:
         tools, out = self.tools, self.tools.out
         running = None
         with out.group("Look for a build to reuse"):
@@ -156,6 +162,7 @@ class TargetFlow:
                 return Built(running, running.status is BuildStatus.SUCCESS, packed)
             with out.group(f"Build {running.id}"):
                 return Built(self.follower.follow(running), False, packed)
+        check_region(tools, self.regions, target)  # before anything is uploaded
         if packed.path is None:  # a remembered hash: compress now, under its own heading
             with out.group("Compress the build context"):
                 packed = ensure_archive(tools, packed)

@@ -1,6 +1,7 @@
 """Issue 19 §3: flow/preflight.py over the in-memory service: a region the organization does
 not offer, or a secret set that does not exist (and nothing writes it) or lives in another
-region, ends the run before anything is packed, naming where the value came from."""
+region, ends the run before anything is uploaded (a set: before anything is packed), naming
+where the value came from."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from pipecat_build.api.connection import ApiError
 from pipecat_build.errors import InputError
-from pipecat_build.flow.preflight import preflight
+from pipecat_build.flow.preflight import check_region, preflight
 from pipecat_build.flow.reuse import RegionResolver
 from pipecat_build.models import SecretSet
 from tests.unit.fakes import FakeCloud, RecordingReporter, make_tools, settings_for
@@ -23,13 +24,36 @@ def check(workspace: Path, cloud: FakeCloud, *, plan: bool = False, **inputs: st
     preflight(tools, RegionResolver(tools.builds))
 
 
+def check_regions(workspace: Path, cloud: FakeCloud, **inputs: str) -> None:
+    tools = make_tools(settings_for(workspace, **inputs), cloud, RecordingReporter())
+    regions = RegionResolver(tools.builds)
+    for target in tools.settings.targets:
+        check_region(tools, regions, target)
+
+
 def test_an_offered_region_or_none_passes_and_none_needs_no_listing(
     workspace: Path, cloud: FakeCloud
 ) -> None:
-    check(workspace, cloud)
+    check_regions(workspace, cloud)
     assert ("regions", None) not in cloud.builds.calls
-    check(workspace, cloud, region="eu-central")
+    check_regions(workspace, cloud, region="eu-central")
     assert ("regions", None) in cloud.builds.calls
+
+
+def test_a_run_that_packs_leaves_regions_to_the_flow_one_that_deploys_a_build_checks_them(
+    workspace: Path, cloud: FakeCloud
+) -> None:
+    """A build of the context proves its region, so a reuse stays one request: the flow
+    checks the region only when the context has no build (tests/unit/flow/test_target.py)."""
+    check(workspace, cloud, region="xx-north")
+    check(workspace, cloud, plan=True, region="xx-north")
+    assert ("regions", None) not in cloud.builds.calls
+    with pytest.raises(InputError) as caught:
+        check(
+            workspace, cloud, region="xx-north", agent_name="bot",
+            build_id="01234567-89ab-cdef-0123-456789abcdef",
+        )
+    assert caught.value.input_name == "region"
 
 
 @pytest.mark.parametrize("plan", [False, True])
@@ -37,7 +61,7 @@ def test_a_region_not_offered_names_the_input(
     workspace: Path, cloud: FakeCloud, plan: bool
 ) -> None:
     with pytest.raises(InputError) as caught:
-        check(workspace, cloud, plan=plan, region="xx-north")
+        check_regions(workspace, cloud, plan_only=str(plan).lower(), region="xx-north")
     assert caught.value.input_name == "region"
     assert "'xx-north' is not a region this organization offers" in caught.value.detail
     assert "us-west, eu-central" in caught.value.detail
@@ -46,7 +70,7 @@ def test_a_region_not_offered_names_the_input(
 def test_a_region_from_the_file_names_the_file(workspace: Path, cloud: FakeCloud) -> None:
     (workspace / "pcc-deploy.toml").write_text('region = "xx-north"\n')
     with pytest.raises(InputError) as caught:
-        check(workspace, cloud)
+        check_regions(workspace, cloud)
     assert caught.value.is_file
     assert str(caught.value).startswith("pcc-deploy.toml: pcc-deploy.toml region 'xx-north'")
 
@@ -55,7 +79,7 @@ def test_a_region_listing_that_fails_is_not_a_reason_to_stop(
     workspace: Path, cloud: FakeCloud
 ) -> None:
     cloud.fail("regions", ApiError("HTTP 503", status=503))
-    check(workspace, cloud, region="xx-north")  # the upload would say it
+    check_regions(workspace, cloud, region="xx-north")  # the upload would say it
 
 
 def test_a_missing_set_without_secrets_fails_naming_set_and_fix(

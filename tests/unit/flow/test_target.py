@@ -458,3 +458,29 @@ def test_cancellation_while_following_ends_the_run_and_names_the_build(
     assert run.started_builds == ["build-1"]
     assert run._scratch == set()
     assert "Build build-1 keeps running on Pipecat Cloud" in run.cancel_message("SIGINT")
+
+
+# --- the region: proved by a build of it, else checked before anything is uploaded -------------
+
+
+def test_a_reused_build_in_an_explicit_region_costs_no_region_listing(
+    workspace: Path, cloud: FakeCloud, out: RecordingReporter, run: FakeRun
+) -> None:
+    settings = settings_for(workspace, region=REGION)
+    cloud.builds.add(done("old", context_hash(settings, cloud)))
+    outcome = run_one(settings, cloud, out, run)
+    assert outcome.cached and outcome.build_id == "old"
+    assert ("regions", None) not in cloud.builds.calls, "a build there proves the region"
+
+
+@pytest.mark.parametrize("plan", [False, True])
+def test_a_region_not_offered_fails_before_anything_is_uploaded_or_planned(
+    workspace: Path, cloud: FakeCloud, out: RecordingReporter, run: FakeRun, plan: bool
+) -> None:
+    settings = settings_for(workspace, region="xx-north")
+    with pytest.raises(InputError) as caught:
+        run_one(settings, cloud, out, run, plan=plan)
+    assert caught.value.input_name == "region"
+    assert "'xx-north' is not a region this organization offers" in caught.value.detail
+    assert cloud.storage.posts == 0 and cloud.builds.created() == []
+    assert "it needs a build" not in out.text
