@@ -23,8 +23,10 @@ from pipecat_build.archive.ignore_rules import CliRules, cli_patterns
 from pipecat_build.archive.secret_files import ignore_line
 from pipecat_build.archive.select import SelectionOptions, select_context
 
-# Any file name Linux allows (no "/", no NUL), as bytes.
-name_bytes = st.binary(min_size=1, max_size=24).filter(lambda b: b"/" not in b and b"\0" not in b)
+# Any file name Linux allows (no "/", no NUL, not "." or ".."), as bytes.
+name_bytes = st.binary(min_size=1, max_size=24).filter(
+    lambda b: b"/" not in b and b"\0" not in b and b not in (b".", b"..")
+)
 # Mostly the awkward ones: bytes that are not UTF-8, controls, Markdown, spaces, backslashes.
 awkward = st.lists(
     st.sampled_from(
