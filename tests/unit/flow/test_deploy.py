@@ -261,6 +261,7 @@ def test_unchanged_and_serving(tools: Tools, cloud: FakeCloud, out: RecordingRep
     assert result.status is DeployStatus.UNCHANGED
     assert result.deployment_id == "dep-0"
     assert "agent bot: nothing changed (no changes detected); deployment dep-0" in out.lines
+    assert "agent bot does not serve it yet: waiting" not in out.lines
     assert tools.run.deployments == [("bot", "dep-0")]
 
 
@@ -292,7 +293,7 @@ def test_unchanged_and_never_serving_times_out(tools: Tools, cloud: FakeCloud) -
 
 
 def test_unchanged_but_crashed_fails_without_waiting(
-    tools: Tools, cloud: FakeCloud, run: FakeRun
+    tools: Tools, cloud: FakeCloud, run: FakeRun, out: RecordingReporter
 ) -> None:
     crashed_agent = Agent(
         "bot", REGION, desired_deployment="dep-0",
@@ -303,6 +304,7 @@ def test_unchanged_but_crashed_fails_without_waiting(
     assert result.status is DeployStatus.FAILED
     assert result.error == "agent bot: deployment dep-0 failed: CrashLoopBackOff"
     assert run.waits == []
+    assert "agent bot does not serve it yet: waiting" not in out.lines
 
 
 def test_unchanged_not_serving_and_not_waited(tools: Tools, cloud: FakeCloud) -> None:
