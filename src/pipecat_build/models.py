@@ -47,15 +47,16 @@ def _within(raw: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
 
 
 # A container image reference (distribution/reference's grammar): what the `image-uri` output
-# and a deploy may carry. Anything else from the server (a quote, a `;`, a space, a newline)
-# would reach a workflow's `run: echo "${{ steps.x.outputs.image-uri }}"` as shell code.
+# and a deploy may carry (the `image` input is held to it too, with a tag or digest). Anything
+# else from the server (a quote, a `;`, a space, a newline) would reach a workflow's
+# `run: echo "${{ steps.x.outputs.image-uri }}"` as shell code.
 _HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)"
 _PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 IMAGE_REFERENCE = re.compile(
     rf"(?:(?:{_HOST}(?:\.{_HOST})*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{{1,5}})?/)?"
     rf"{_PATH_PART}(?:/{_PATH_PART})*"
-    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
-    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,128})?"
+    r"(?P<tag>:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    r"(?P<digest>@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,128})?"
 )
 IMAGE_REFERENCE_MAX = 512
 # Ids the server gives builds and deployments (UUIDs); they become outputs and path segments.

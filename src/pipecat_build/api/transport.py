@@ -22,6 +22,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pycurl
 
+from .. import __version__
+
 MAX_ANSWER_BYTES = 64 << 20  # an API or storage answer larger than this is not one of theirs
 UPLOAD_BUFFER = 1 << 20  # bytes per socket write: fewer, larger writes for big archives
 # Where people point TLS clients at their own CA bundle (curl's, requests', OpenSSL's names).
@@ -164,7 +166,7 @@ class HttpClient:
     own. Use it as a context manager (or call close) to release the connections."""
 
     def __init__(
-        self, user_agent: str = "pipecat-cloud-build-action", *, ca_bundle: str | None = None
+        self, user_agent: str = f"pipecat-build/{__version__}", *, ca_bundle: str | None = None
     ) -> None:
         """`ca_bundle`: a PEM file trusted instead of the system's store (see `ca_bundle()`)."""
         self._user_agent = user_agent

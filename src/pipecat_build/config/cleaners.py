@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from ..errors import InputError
 from ..inputs import API_KEY_EXAMPLE, DEFAULT_API_URL
+from ..models import IMAGE_REFERENCE, IMAGE_REFERENCE_MAX
 
 TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "off", "0", ""})
@@ -329,14 +330,6 @@ def clean_secrets(name: str, raw: str) -> tuple[tuple[str, str], ...]:
 AGENT_NAME_SUFFIX_MAX = 24  # leaves a shortened name 22 characters of its own (docs/deploy.md)
 _SUFFIX = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_HOST = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_PATH = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-IMAGE_REFERENCE = re.compile(
-    rf"(?:{_HOST}(?:\.{_HOST})*(?::[0-9]{{1,5}})?/)?{_PATH}(?:/{_PATH})*"
-    r"(?P<tag>:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
-    r"(?P<digest>@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-f]{32,128})?"
-)
-IMAGE_MAX = 512
 
 
 def clean_agent_name_suffix(name: str, raw: str) -> str:
@@ -370,7 +363,7 @@ def clean_image(name: str, raw: str) -> str:
     text = raw.strip()
     if not text:
         return ""
-    match = IMAGE_REFERENCE.fullmatch(text) if len(text) <= IMAGE_MAX else None
+    match = IMAGE_REFERENCE.fullmatch(text) if len(text) <= IMAGE_REFERENCE_MAX else None
     if match is None:
         raise InputError(
             name,

@@ -22,11 +22,20 @@ _HASH_COMMAND = re.compile(r"##(?=vso\[|teamcity\[|\[)", re.IGNORECASE)
 _LINE_COMMAND = re.compile(r"(^|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029])([^\S\n\r]*)::")
 
 
+# GitLab folds a log into sections at `section_start:` / `section_end:` markers; a terminal
+# (and GitLab's log view) obeys ANSI escapes, which can erase or overwrite a line just shown.
+_SECTION_MARKER = re.compile(r"section_(start|end):", re.IGNORECASE)
+
+
 def neutralise_commands(text: str) -> str:
-    """`text` as it should be shown, never obeyed: `##vso[` becomes `#|#vso[` and a line
-    starting with `::` is prefixed with `| `, so a build log line (or a server's message)
-    cannot set a variable, mask or unmask text, or fail the job of the CI system printing it."""
+    """`text` as it should be shown, never obeyed: `##vso[` becomes `#|#vso[`, a line
+    starting with `::` is prefixed with `| `, a GitLab section marker reads `section_start|:`
+    and an escape character reads `\\x1b`, so a build log line (or a server's message) cannot
+    set a variable, mask or unmask text, fail the job, fold or hide lines, or overwrite what
+    was printed, whichever CI system prints it."""
     text = _HASH_COMMAND.sub("#|#", text)
+    text = _SECTION_MARKER.sub(lambda m: f"section_{m.group(1)}|:", text)
+    text = text.replace("\x1b", "\\x1b").replace("\x9b", "\\x9b")  # ESC and CSI
     return _LINE_COMMAND.sub(r"\1\2| ::", text)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+import pipecat_build
 from pipecat_build.api.builds import BuildsApi
 from pipecat_build.api.connection import ApiConnection
 from pipecat_build.api.storage import StorageError, upload_archive
@@ -168,6 +169,15 @@ def test_headers_and_query_reach_the_server(plain: tuple[str, list[dict[str, str
         )
     assert answer.json()["line"] == "GET /q?a=x+y&b=2 HTTP/1.1"
     assert seen[-1]["user-agent"] == "probe/1" and seen[-1]["accept"] == "application/json"
+
+
+def test_requests_name_the_product_and_its_version(
+    plain: tuple[str, list[dict[str, str]]],
+) -> None:
+    url, seen = plain
+    with HttpClient() as client:
+        client.request("GET", url + "/ua", timeout=QUICK)
+    assert seen[-1]["user-agent"] == f"pipecat-build/{pipecat_build.__version__}"
 
 
 def test_a_closed_client_can_still_be_used(plain: tuple[str, list[dict[str, str]]]) -> None:

@@ -55,3 +55,24 @@ def test_ordinary_lines_pass_unchanged() -> None:
     stream = io.StringIO()
     ConsoleReporter(stream).line("Step 1/4 : FROM python:3.12 # x::y ## [1]")
     assert stream.getvalue() == "Step 1/4 : FROM python:3.12 # x::y ## [1]\n"
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "\x1b[0Ksection_start:1700000000:hide[collapsed=true]\r\x1b[0Kinnocent",
+        "section_end:1700000000:hide",
+        "ok\x1b[1A\x1b[2Kbuild failed? no: overwritten",
+        "SECTION_START:1:x",
+        "\x9b2Kerased with the one-byte CSI",
+    ],
+)
+def test_gitlab_sections_and_terminal_escapes_are_shown_never_obeyed(hostile: str) -> None:
+    """GitLab folds lines at `section_start:`/`section_end:` markers, and a terminal or GitLab's
+    log view obeys escape sequences that erase or overwrite lines already shown."""
+    stream = io.StringIO()
+    ConsoleReporter(stream).line(hostile)
+    printed = stream.getvalue()
+    assert "\x1b" not in printed and "\x9b" not in printed
+    assert not re.search(r"section_(start|end):", printed, re.IGNORECASE)
+    assert "section_" in printed.lower() or "\\x1b" in printed or "\\x9b" in printed
