@@ -7,13 +7,13 @@ settings fill an empty value from the inputs table before cleaning it."""
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from ..api.transport import is_loopback
 from ..errors import InputError
 from ..inputs import API_KEY_EXAMPLE, DEFAULT_API_URL
 from ..models import IMAGE_REFERENCE, IMAGE_REFERENCE_MAX
@@ -76,15 +76,6 @@ def clean_api_key(name: str, raw: str) -> str:
     return key
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def clean_api_url(name: str, raw: str) -> str:
     url = (raw.strip() or DEFAULT_API_URL).rstrip("/")
     not_a_url = InputError(
@@ -100,7 +91,7 @@ def clean_api_url(name: str, raw: str) -> str:
         raise not_a_url from None
     if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
         raise not_a_url
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise InputError(
             name,
             f"plain http to '{parts.hostname}' would send the API key unencrypted; use https "
