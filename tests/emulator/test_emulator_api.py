@@ -77,8 +77,8 @@ def parse_time(text: str) -> datetime:
         ("GET", "/v1/builds"),
         ("POST", "/v1/builds/upload-url"),
         ("POST", "/v1/builds"),
-        ("GET", f"/v1/builds/{uuid.uuid4()}"),
-        ("GET", f"/v1/builds/{uuid.uuid4()}/logs"),
+        ("GET", "/v1/builds/0b9d2c61-5f0e-4c5a-9f43-6a1d2e7b8c90"),
+        ("GET", "/v1/builds/0b9d2c61-5f0e-4c5a-9f43-6a1d2e7b8c90/logs"),
     ],
 )
 @pytest.mark.parametrize("header", [None, "Bearer wrong", f"Basic {KEY}", KEY])
