@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -123,6 +124,30 @@ def check_deploy() -> None:
     workspace_untouched()
 
 
+def agent_or_none(name: str) -> Any:
+    try:
+        return api(f"/v1/agents/{name}")
+    except urllib.error.HTTPError as refused:
+        expect(refused.code == 404, f"reading agent {name}: HTTP {refused.code}")
+        return None
+
+
+def check_lifecycle() -> None:
+    build, rollback = outputs("BUILD"), outputs("ROLLBACK")
+    delete, again = outputs("DELETE"), outputs("AGAIN")
+    expect(build.get("deploy-status") == "ready", f"first deploy: {build.get('deploy-status')}")
+    expect(rollback.get("build-id") == build.get("build-id"), "the rollback deployed another build")
+    expect(rollback.get("image-uri") == build.get("image-uri"), "the rollback's image-uri")
+    expect(rollback.get("agent-name") == "act-life-pr-7", f"name: {rollback.get('agent-name')}")
+    expect(rollback.get("deploy-status") == "ready", f"rollback: {rollback.get('deploy-status')}")
+    expect(len(successful_builds()) == 1, "the rollback built something")
+    expect(delete.get("delete-status") == "deleted", f"delete: {delete.get('delete-status')}")
+    expect(again.get("delete-status") == "already-gone", f"again: {again.get('delete-status')}")
+    expect(agent_or_none("act-life-pr-7") is None, "the preview agent is still there")
+    expect(agent_or_none("act-life") is not None, "the first agent was deleted too")
+    workspace_untouched()
+
+
 def check_composite() -> None:
     direct, wrapped = outputs("DIRECT"), outputs("WRAPPED")
     matches_service(wrapped, "composite")
@@ -184,6 +209,7 @@ CHECKS = {
     "services": check_services,
     "plan": check_plan,
     "fanout": check_fanout,
+    "lifecycle": check_lifecycle,
 }
 
 
