@@ -23,7 +23,11 @@ def delete_agent(tools: Tools, _regions: RegionResolver) -> list[Outcome]:
     try:
         with out.group(f"Delete agent {name}"):
             agent = tools.agents.get(name)
-            gone = agent is None or not tools.agents.delete(name)
+            if agent is not None:
+                # A 404 here still means this run deleted it: the DELETE is retried after a
+                # lost answer, and the retry finds the agent its first attempt removed.
+                tools.agents.delete(name)
+            gone = agent is None
             status = DeleteStatus.ALREADY_GONE if gone else DeleteStatus.DELETED
             if gone:
                 out.line(f"agent {name} does not exist (already deleted?): nothing to delete")

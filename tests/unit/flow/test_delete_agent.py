@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from pipecat_build.api.connection import ApiError
 from pipecat_build.flow.delete_agent import delete_agent
 from pipecat_build.flow.reuse import RegionResolver
@@ -36,6 +38,24 @@ def test_deletes_the_agent_and_names_the_sets_it_keeps(workspace: Path, cloud: F
     assert "bot-pr-7" not in cloud.agents.agents
     assert out.said("secret set bot-secrets is kept")
     assert outcome.outputs()["delete-status"] == "deleted"
+
+
+def test_a_deletion_whose_answer_was_lost_is_still_deleted(
+    workspace: Path, cloud: FakeCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The DELETE is retried after a lost answer; the retry's 404 is this run's own deletion."""
+    cloud.agents.add(serving_agent("bot", "d-1"))
+
+    def lost_then_404(name: str) -> bool:
+        cloud.agents.agents.pop(name, None)  # the first attempt deleted it...
+        return False  # ...and the retry found nothing to delete
+
+    monkeypatch.setattr(cloud.agents, "delete", lost_then_404)
+    settings = settings_for(workspace, delete_agent="true", agent_name="bot")
+    (outcome,) = delete_agent(make_tools(settings, cloud, RecordingReporter(), FakeRun()),
+                              RegionResolver(cloud.builds))
+    assert outcome.ok and outcome.deletion is not None
+    assert outcome.deletion.status is DeleteStatus.DELETED
 
 
 def test_an_agent_already_gone_is_a_success_that_says_so(
