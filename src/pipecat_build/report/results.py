@@ -4,6 +4,8 @@ and a closing line; the exit code follows. Which of these a run writes follows i
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..inputs import Vocabulary
@@ -77,49 +79,114 @@ def plan_matrix(outcomes: list[Outcome], workspace: Path) -> str:
     return json.dumps({"include": include}, separators=(",", ":"))
 
 
-def closing_line(outcomes: list[Outcome], mode: RunMode) -> str:
-    failed = sum(1 for o in outcomes if not o.ok)
-    if mode.plans:
-        needed = sum(1 for o in outcomes if o.needs_build and not o.error)
-        reused = sum(1 for o in outcomes if o.ok and not o.needs_build)
-        line = f"plan: {needed} of {len(outcomes)} need a build, {reused} already built"
-        deploying = sum(1 for o in outcomes if o.target.deploy is not None and not o.error)
-        if deploying:
-            line += f", {deploying} to deploy"
-    elif mode is RunMode.DELETE_AGENT:
-        (outcome,) = outcomes
-        assert outcome.deletion is not None  # a failed one is its error line
-        line = f"agent {outcome.deletion.agent}: {outcome.deletion.status.value}"
-    elif mode in (RunMode.DEPLOY_BUILD, RunMode.DEPLOY_IMAGE):
-        (outcome,) = outcomes
-        assert outcome.deploy is not None  # a failed one is its error line
-        what = f"build {outcome.build_id}" if outcome.build_id else f"image {outcome.image}"
-        line = f"deployed {what}; agent {outcome.deploy.agent}: {outcome.deploy.status.value}"
-    elif mode is RunMode.BUILD:
-        (outcome,) = outcomes
-        verb = "reused" if outcome.cached else "built"
-        line = f"{verb} {outcome.image_uri} (context {outcome.context_hash})"
-        if outcome.deploy is not None:
-            line += f"; agent {outcome.deploy.agent}: {outcome.deploy.status.value}"
-    else:
-        built = sum(1 for o in outcomes if o.ok and not o.cached)
-        reused = sum(1 for o in outcomes if o.ok and o.cached)
-        line = f"{len(outcomes)} services: {built} built, {reused} reused"
-        deployed = sum(1 for o in outcomes if o.deploy is not None and o.ok)
-        if deployed:
-            line += f", {deployed} deployed"
-    return f"❌ {line}, {failed} failed" if failed else f"✅ {line}"
+def _plan_line(outcomes: list[Outcome]) -> str:
+    needed = sum(1 for o in outcomes if o.needs_build and not o.error)
+    reused = sum(1 for o in outcomes if o.ok and not o.needs_build)
+    line = f"plan: {needed} of {len(outcomes)} need a build, {reused} already built"
+    deploying = sum(1 for o in outcomes if o.target.deploy is not None and not o.error)
+    return line + (f", {deploying} to deploy" if deploying else "")
 
 
-_TITLES = {
-    RunMode.DEPLOY_BUILD: "Pipecat Cloud deploy",
-    RunMode.DEPLOY_IMAGE: "Pipecat Cloud deploy",
-    RunMode.DELETE_AGENT: "Pipecat Cloud agent deletion",
-}
+def _build_line(outcomes: list[Outcome]) -> str:
+    (outcome,) = outcomes
+    verb = "reused" if outcome.cached else "built"
+    line = f"{verb} {outcome.image_uri} (context {outcome.context_hash})"
+    if outcome.deploy is not None:
+        line += f"; agent {outcome.deploy.agent}: {outcome.deploy.status.value}"
+    return line
+
+
+def _services_line(outcomes: list[Outcome]) -> str:
+    built = sum(1 for o in outcomes if o.ok and not o.cached)
+    reused = sum(1 for o in outcomes if o.ok and o.cached)
+    line = f"{len(outcomes)} services: {built} built, {reused} reused"
+    deployed = sum(1 for o in outcomes if o.deploy is not None and o.ok)
+    return line + (f", {deployed} deployed" if deployed else "")
+
+
+def _deploy_line(outcomes: list[Outcome]) -> str:
+    (outcome,) = outcomes
+    assert outcome.deploy is not None  # a failed one is its error line
+    what = f"build {outcome.build_id}" if outcome.build_id else f"image {outcome.image}"
+    return f"deployed {what}; agent {outcome.deploy.agent}: {outcome.deploy.status.value}"
+
+
+def _delete_line(outcomes: list[Outcome]) -> str:
+    (outcome,) = outcomes
+    assert outcome.deletion is not None  # a failed one is its error line
+    return f"agent {outcome.deletion.agent}: {outcome.deletion.status.value}"
 
 
 def _compact(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _images(outcomes: list[Outcome], workspace: Path) -> dict[str, str]:
+    images = {o.target.label(workspace): o.image_uri for o in outcomes if o.image_uri}
+    return {"images": _compact(images)}
+
+
+def _images_and_deployments(outcomes: list[Outcome], workspace: Path) -> dict[str, str]:
+    agents = {o.target.label(workspace): o.deploy.status.value for o in outcomes if o.deploy}
+    return {**_images(outcomes, workspace), **({"deployments": _compact(agents)} if agents else {})}
+
+
+def _matrix(outcomes: list[Outcome], workspace: Path) -> dict[str, str]:
+    return {"matrix": plan_matrix(outcomes, workspace)}
+
+
+def _images_and_matrix(outcomes: list[Outcome], workspace: Path) -> dict[str, str]:
+    return {**_images(outcomes, workspace), **_matrix(outcomes, workspace)}
+
+
+def _none(outcomes: list[Outcome], workspace: Path) -> dict[str, str]:
+    return {}
+
+
+def _build_or_deploy(outcome: Outcome) -> str:
+    return "Pipecat Cloud deploy" if outcome.built else "Pipecat Cloud build"
+
+
+@dataclass(frozen=True)
+class ModeReport:
+    """How one mode ends. `single`: one target, whose own outputs are written (those the
+    outputs table gives the mode) and whose failure is its error line (no closing line)."""
+
+    single: bool
+    summary: Callable[[list[Outcome]], str]
+    closing: Callable[[list[Outcome]], str]
+    collective: Callable[[list[Outcome], Path], dict[str, str]] = _none  # over all targets
+    title: Callable[[Outcome], str] = _build_or_deploy  # of a failure's annotation
+
+
+def _one(summary: Callable[[Outcome], str]) -> Callable[[list[Outcome]], str]:
+    return lambda outcomes: summary(outcomes[0])
+
+
+REPORTS: Mapping[RunMode, ModeReport] = {
+    RunMode.BUILD: ModeReport(True, _one(single_summary), _build_line),
+    RunMode.PLAN: ModeReport(True, plan_summary, _plan_line, _matrix),
+    RunMode.SERVICES: ModeReport(
+        False, services_summary, _services_line, _images_and_deployments
+    ),
+    RunMode.PLAN_SERVICES: ModeReport(False, plan_summary, _plan_line, _images_and_matrix),
+    RunMode.DEPLOY_BUILD: ModeReport(
+        True, _one(given_summary), _deploy_line, title=lambda _: "Pipecat Cloud deploy"
+    ),
+    RunMode.DEPLOY_IMAGE: ModeReport(
+        True, _one(given_summary), _deploy_line, title=lambda _: "Pipecat Cloud deploy"
+    ),
+    RunMode.DELETE_AGENT: ModeReport(
+        True, _one(deletion_summary), _delete_line, title=lambda _: "Pipecat Cloud agent deletion"
+    ),
+}
+
+
+def closing_line(outcomes: list[Outcome], mode: RunMode) -> str:
+    """The run's last line: what it did, and how many targets failed."""
+    failed = sum(1 for o in outcomes if not o.ok)
+    line = REPORTS[mode].closing(outcomes)
+    return f"❌ {line}, {failed} failed" if failed else f"✅ {line}"
 
 
 def report_results(
@@ -130,42 +197,17 @@ def report_results(
     out: Reporter,
     vocabulary: Vocabulary,
 ) -> int:
-    """Writes what the mode's outputs, summary and errors are; returns the exit code."""
-    if mode in (RunMode.BUILD, RunMode.PLAN):
-        outputs.set_all(outcomes[0].outputs())
-    if mode in (RunMode.DEPLOY_BUILD, RunMode.DEPLOY_IMAGE, RunMode.DELETE_AGENT):
-        # A build's outputs where this mode has them (the outputs table says which).
+    """Writes the mode's outputs, summary, error lines and closing line (`REPORTS`, the one
+    place that says how each mode ends); returns the exit code."""
+    report = REPORTS[mode]
+    if report.single:
         values = outcomes[0].outputs()
         outputs.set_all({k: v for k, v in values.items() if mode in OUTPUT_BY_NAME[k].modes})
-    if mode.many:
-        images = {o.target.label(workspace): o.image_uri for o in outcomes if o.image_uri}
-        outputs.set("images", _compact(images))
-    if mode is RunMode.SERVICES:
-        agents = {
-            o.target.label(workspace): o.deploy.status.value
-            for o in outcomes
-            if o.deploy is not None
-        }
-        if agents:
-            outputs.set("deployments", _compact(agents))
-    if mode.plans:
-        outputs.set("matrix", plan_matrix(outcomes, workspace))
-        out.add_summary(plan_summary(outcomes))
-    elif mode is RunMode.BUILD:
-        out.add_summary(single_summary(outcomes[0]))
-    elif mode in (RunMode.DEPLOY_BUILD, RunMode.DEPLOY_IMAGE):
-        out.add_summary(given_summary(outcomes[0]))
-    elif mode is RunMode.DELETE_AGENT:
-        out.add_summary(deletion_summary(outcomes[0]))
-    else:
-        out.add_summary(services_summary(outcomes))
+    outputs.set_all(report.collective(outcomes, workspace))
+    out.add_summary(report.summary(outcomes))
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
-        title = "Pipecat Cloud deploy" if outcome.built else "Pipecat Cloud build"
-        if mode in _TITLES:
-            title = _TITLES[mode]
-        out.error(vocabulary.speak(failure_message(outcome)), title=title)
-    if not (failed and (mode.deploys_one or mode is RunMode.DELETE_AGENT)):
-        # one target's failure is its error line
+        out.error(vocabulary.speak(failure_message(outcome)), title=report.title(outcome))
+    if not (failed and report.single):
         out.line(closing_line(outcomes, mode))
     return 1 if failed else 0
