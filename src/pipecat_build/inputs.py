@@ -61,10 +61,10 @@ INPUTS: tuple[Input, ...] = (
           "creates one. The server still answers an identical context with its cached build.",
           "false", "bool"),
     Input("build-timeout", "Seconds to wait for the build before failing the step (the build "
-          "keeps running on Pipecat Cloud).", "1800"),
-    Input("poll-interval", "Seconds between build status polls.", "5"),
+          "keeps running on Pipecat Cloud); at most a week.", "1800"),
+    Input("poll-interval", "Seconds between build status polls; at most a week.", "5"),
     Input("retry-budget", "Seconds that each step keeps retrying while Pipecat Cloud is "
-          "unreachable or answers 429/5xx, before the step fails.", "300"),
+          "unreachable or answers 429/5xx, before the step fails; at most a week.", "300"),
     Input("api-url", "API base URL; the `/v1/...` paths are appended. Plain http is accepted "
           "only for loopback hosts.", DEFAULT_API_URL),
     Input("compression", "`cli` (default) packs byte-identically to `pcc deploy`, so both "
@@ -89,7 +89,7 @@ INPUTS: tuple[Input, ...] = (
     Input("services", "Several services in one step: YAML mapping of name to `context`, "
           "`dockerfile`, optional `region` and deploy settings (`agent`, ...), or a path to "
           "such a manifest file in the repository. Replaces `context` and `dockerfile`."),
-    Input("max-parallel", "With `services`, how many builds run at once.", "4"),
+    Input("max-parallel", "With `services`, how many builds run at once (1 to 256).", "4"),
     Input("plan-only", "`true` computes every context hash, asks which already have a "
           "successful build, uploads nothing, deploys nothing and sets `matrix` to the "
           "services that need a build.", "false", "bool"),
@@ -103,10 +103,10 @@ INPUTS: tuple[Input, ...] = (
     Input("secrets", "Dotenv text (`KEY=value` lines) written to `secret-set` before "
           "deploying. Keys given are set, other keys of the set are kept. Values are masked; "
           "only key names are printed."),
-    Input("min-agents", "Minimum number of warm agent instances. Empty means "
+    Input("min-agents", "Minimum number of warm agent instances (0 to 10000). Empty means "
           "pcc-deploy.toml's `[scaling] min_agents`, else the service's default."),
-    Input("max-agents", "Maximum number of agent instances. Empty means pcc-deploy.toml's "
-          "`[scaling] max_agents`, else the service's default."),
+    Input("max-agents", "Maximum number of agent instances (1 to 10000). Empty means "
+          "pcc-deploy.toml's `[scaling] max_agents`, else the service's default."),
     Input("agent-profile", "`agent-1x`, `agent-2x` or `agent-3x`. Empty means "
           "pcc-deploy.toml's `agent_profile`, else the service's default.", "", "choice",
           AGENT_PROFILES),
@@ -119,8 +119,8 @@ INPUTS: tuple[Input, ...] = (
           "false", "bool"),
     Input("wait-for-ready", "`true` (default) waits until the agent serves the new "
           "deployment; `false` returns once the deployment is accepted.", "true", "bool"),
-    Input("deploy-timeout", "Seconds to wait for the agent to serve the new deployment.",
-          "600"),
+    Input("deploy-timeout", "Seconds to wait for the agent to serve the new deployment; at "
+          "most a week.", "600"),
     Input("agent-name-suffix", "Appended to the agent's name as `<name>-<suffix>`, e.g. "
           "`pr-42` (from `github.event.number`) for a preview agent per pull request. A name "
           "longer than 54 characters is shortened as docs/deploy.md says; the `agent-name` "
