@@ -95,7 +95,7 @@ class HashCache:
     def recall(self, key: StreamKey) -> Remembered | None:
         """The remembered hash for key, or None (not there, unreadable, corrupt: a miss)."""
         path = self.entry_path(key)
-        data = _read_regular(path)
+        data = read_regular(path)
         if data is None:
             return None
         found = _parse(data, key, self._key)
@@ -180,10 +180,10 @@ def _format(key: StreamKey, context_hash: str, archive_bytes: int, secret: bytes
     return f"{body}check {_check(body, secret)}\n".encode()
 
 
-def _read_regular(path: Path) -> bytes | None:
-    """The first bytes of path if it is a regular file; a FIFO, device, socket or symbolic
-    link is never opened (lstat first, then O_NOFOLLOW | O_NONBLOCK and fstat again, in case
-    it was swapped in between)."""
+def read_regular(path: Path, limit: int = MAX_ENTRY_BYTES) -> bytes | None:
+    """Up to `limit` + 1 first bytes of path if it is a regular file, else None; a FIFO,
+    device, socket or symbolic link planted in a cache folder is never opened (lstat first,
+    then O_NOFOLLOW | O_NONBLOCK and fstat again, in case it was swapped in between)."""
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return None
@@ -194,7 +194,7 @@ def _read_regular(path: Path) -> bytes | None:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
-        return os.read(fd, MAX_ENTRY_BYTES + 1)
+        return os.read(fd, limit + 1)
     except OSError:
         return None
     finally:

@@ -21,6 +21,8 @@ import json
 import os
 from pathlib import Path
 
+from ..archive.hash_cache import read_regular
+
 ENTRY_SUFFIX = ".secrets"
 TEMP_PREFIX = ".tmp-"
 MAX_ENTRY_BYTES = 1024
@@ -66,11 +68,12 @@ class SecretMemory:
 
     def recall(self, agent: str, deployment: str) -> str | None:
         """The digest remembered for this agent's deployment, or None (not known)."""
+        data = read_regular(self.entry_path(agent), MAX_ENTRY_BYTES)  # never a FIFO or link
+        if data is None:
+            return None
         try:
-            with self.entry_path(agent).open("rb") as fh:
-                data = fh.read(MAX_ENTRY_BYTES + 1)
             text = data.decode("ascii")
-        except (OSError, UnicodeDecodeError):
+        except UnicodeDecodeError:
             return None
         lines = text.split("\n")
         if len(data) > MAX_ENTRY_BYTES or len(lines) != 6 or lines[5] != "":

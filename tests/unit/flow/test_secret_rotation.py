@@ -164,3 +164,30 @@ def test_the_digest_covers_the_set_name_and_every_value(cache: Path) -> None:
     assert memory.digest("bot-env", (("TOKEN", "tok-3e9e"), ("MODEL", "m-1"))) != base
     assert memory.digest("bot-env", SECRETS[:1]) != base
     assert SecretMemory(cache, "pk_another_key").digest("bot-env", SECRETS) != base
+
+
+@pytest.mark.parametrize("planted", ["fifo", "link"])
+def test_a_fifo_or_link_planted_as_an_entry_is_a_miss_never_opened(
+    cache: Path, tmp_path: Path, planted: str
+) -> None:
+    """Someone who can write the cache folder cannot hang the run (a FIFO blocks whoever
+    opens it) or make it read another file through a link."""
+    import os
+    import threading
+
+    memory = SecretMemory(cache, "pk_key")
+    memory.remember("bot", "d-1", memory.digest("env", (("A", "1"),)))
+    entry = memory.entry_path("bot")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_bytes(entry.read_bytes())  # a valid entry, reached through a link
+    entry.unlink()
+    if planted == "fifo":
+        os.mkfifo(entry)
+    else:
+        entry.symlink_to(elsewhere)
+    answers: list[str | None] = []
+    reader = threading.Thread(target=lambda: answers.append(memory.recall("bot", "d-1")))
+    reader.daemon = True
+    reader.start()
+    reader.join(timeout=30)  # only keeps a broken guard from hanging the suite
+    assert answers == [None]
