@@ -43,10 +43,6 @@ def _literal(text: str) -> str:
     return f"{fence}{pad}{flat}{pad}{fence}"
 
 
-def _code(text: str) -> str:
-    return _literal(text)
-
-
 _SAFE_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[^\s<>\\`\x00-\x1f\x7f]*)?")
 
 
@@ -74,9 +70,9 @@ def single_summary(outcome: Outcome) -> str:
     logs = build.logs_url if build else ""
     rows = [
         ("Status", f"{icon} {outcome.status.value}"),
-        ("Image URI", _code(outcome.image_uri)),
-        ("Build id", _code(outcome.build_id)),
-        ("Context hash", _code(outcome.context_hash)),
+        ("Image URI", _literal(outcome.image_uri)),
+        ("Build id", _literal(outcome.build_id)),
+        ("Context hash", _literal(outcome.context_hash)),
         ("Cached", "yes" if outcome.cached else "no"),
         ("Region", outcome.region or "-"),
         (
@@ -131,8 +127,8 @@ def services_summary(outcomes: list[Outcome]) -> str:
         [
             _cell(o.target.name),
             f"{_ICONS[o.status]} {o.status.value}",
-            _code(o.image_uri),
-            _code(o.context_hash),
+            _literal(o.image_uri),
+            _literal(o.context_hash),
             _cell(o.region or "-"),
             "yes" if o.cached else "no",
             _duration(o.build.duration_seconds if o.build else None),
@@ -156,7 +152,7 @@ def _deploy_cells(outcome: Outcome) -> list[str]:
     deploy = outcome.deploy
     if deploy is None:
         return ["-", "-"]
-    return [_code(deploy.agent), f"{_DEPLOY_ICONS[deploy.status]} {deploy.status.value}"]
+    return [_literal(deploy.agent), f"{_DEPLOY_ICONS[deploy.status]} {deploy.status.value}"]
 
 
 def deploy_section(outcome: Outcome) -> str:
@@ -165,11 +161,11 @@ def deploy_section(outcome: Outcome) -> str:
     assert deploy is not None
     icon, status = _deploy_cells(outcome)[1].split(" ", 1)
     rows = [
-        ("Agent", _code(deploy.agent)),
+        ("Agent", _literal(deploy.agent)),
         ("Deployed", _deployed(deploy)),
         ("Status", f"{icon} {status}"),
-        ("Deployment id", _code(deploy.deployment_id)),
-        ("Secrets set", ", ".join(_code(k) for k in deploy.secret_keys) or "-"),
+        ("Deployment id", _literal(deploy.deployment_id)),
+        ("Secrets set", ", ".join(_literal(k) for k in deploy.secret_keys) or "-"),
         ("Phases", " → ".join(_literal(phase) for phase in deploy.phases) or "-"),
     ]
     lines = ["#### Deployment", "", "| | |", "|---|---|"]
@@ -193,8 +189,8 @@ def deploy_section(outcome: Outcome) -> str:
 
 def _deployed(deploy: DeployResult) -> str:
     if deploy.build_id:
-        return f"build {_code(deploy.build_id)}"
-    return f"image {_code(deploy.image)}" if deploy.image else "-"
+        return f"build {_literal(deploy.build_id)}"
+    return f"image {_literal(deploy.image)}" if deploy.image else "-"
 
 
 def given_summary(outcome: Outcome) -> str:
@@ -204,17 +200,17 @@ def given_summary(outcome: Outcome) -> str:
     if outcome.image:
         what = "a registry image"
         rows = [
-            ("Image", _code(outcome.image)),
-            ("Pull secret set", _code(spec.image_credentials or "")),
+            ("Image", _literal(outcome.image)),
+            ("Pull secret set", _literal(spec.image_credentials or "")),
         ]
     else:
         what = "an existing build"
         rows = [
-            ("Build id", _code(outcome.build_id or spec.build_id)),
+            ("Build id", _literal(outcome.build_id or spec.build_id)),
             ("Build status", build.status.value if build else "-"),
-            ("Image URI", _code(build.image_uri if build else "")),
-            ("Context hash", _code(outcome.context_hash)),
-            ("Logs", f"[open]({logs})" if logs else "-"),
+            ("Image URI", _literal(build.image_uri if build else "")),
+            ("Context hash", _literal(outcome.context_hash)),
+            ("Logs", _logs_link(logs)),
         ]
     rows.append(("Region", outcome.region or "-"))
     icon = "✅" if outcome.ok else "❌"
@@ -231,7 +227,7 @@ def deletion_summary(outcome: Outcome) -> str:
     """`delete-agent`: the agent, and what became of its secret sets."""
     deletion = outcome.deletion
     agent = deletion.agent if deletion else (outcome.target.deploy or _NO_SPEC).agent
-    rows = [("Agent", _code(agent))]
+    rows = [("Agent", _literal(agent))]
     if deletion is None:
         rows.append(("Status", "❌ failed"))
     else:
@@ -239,8 +235,8 @@ def deletion_summary(outcome: Outcome) -> str:
         rows.append(("Status", "✅ already gone (nothing to delete)" if gone else "🗑️ deleted"))
         if deletion.deleted_set:
             done = "deleted" if deletion.set_status is DeleteStatus.DELETED else "already gone"
-            rows.append(("Secret set deleted", f"{_code(deletion.deleted_set)} ({done})"))
-        kept = ", ".join(_code(k) for k in deletion.kept())
+            rows.append(("Secret set deleted", f"{_literal(deletion.deleted_set)} ({done})"))
+        kept = ", ".join(_literal(k) for k in deletion.kept())
         rows.append(("Secret sets kept", kept or "-"))
     lines = ["### Pipecat Cloud agent deletion", "", "| | |", "|---|---|"]
     lines += [f"| {name} | {_cell(value)} |" for name, value in rows]
@@ -254,10 +250,10 @@ def plan_summary(outcomes: list[Outcome]) -> str:
     rows = [
         [
             _cell(o.target.name or "."),
-            _code(o.context_hash),
+            _literal(o.context_hash),
             _cell(o.region or "-"),
             "❌ error" if o.error else ("yes" if o.needs_build else "no"),
-            _code(o.image_uri),
+            _literal(o.image_uri),
         ]
         for o in outcomes
     ]

@@ -96,3 +96,28 @@ def test_no_server_text_renders_as_markup(text: str) -> None:
     assert "<a " not in body and "<em>" not in body and "<strong>" not in body.replace(
         "<strong>Error:</strong>", "")
     assert all(tag not in body for tag in ("<img", "<table", "<h", "<ul", "<ol", "<pre"))
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_rollback_summary_renders_nothing_from_the_server(text: str) -> None:
+    """`build-id` runs show the build they deployed (given_summary): its logs URL and error
+    are as inert as in a build's summary."""
+    from pipecat_build.report.summary import given_summary
+
+    build = Build.parse({"id": "b1", "status": "success", "imageUri": "registry.example/a:1",
+                         "logsUrl": f"https://x.example/a) {text}"})
+    outcome = Outcome(TARGET, status=RunStatus.SUCCESS, build=build, error=text,
+                      context_hash="abcd", region="us-west", cached=True)
+    html = rendered(given_summary(outcome))
+    assert_inert(outside_code(html))
+    assert "<a " not in html, "a logs URL that could end the link early is never a link"
+
+
+def test_a_deletion_summary_renders_nothing_from_the_server() -> None:
+    from pipecat_build.outcome import DeleteStatus, Deletion
+    from pipecat_build.report.summary import deletion_summary
+
+    for text in HOSTILE:
+        deletion = Deletion("bot", DeleteStatus.DELETED, secret_sets=(text,))
+        html = rendered(deletion_summary(Outcome(TARGET, deletion=deletion, error=text)))
+        assert_inert(outside_code(html))
