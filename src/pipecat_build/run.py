@@ -16,17 +16,20 @@ _SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class Run:
-    """Also the run's sense of time: `clock` (monotonic seconds) and `wait`, so tests hand in
-    a run whose waits advance a fake clock instead of sleeping."""
+    """Also the run's sense of time: `clock` (monotonic), `now` (wall clock, for the server's
+    timestamps) and `wait`, so tests hand in a run whose waits advance a fake clock instead of
+    sleeping."""
 
     def __init__(
         self,
         cancel: threading.Event | None = None,
         on_build_started: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self.cancel = cancel or threading.Event()
-        self.clock = clock
+        self.clock = clock  # monotonic seconds: deadlines and durations
+        self.now = now  # wall-clock seconds: compared with the server's timestamps
         self.on_build_started = on_build_started
         self.on_deployment_started: Callable[[str, str], None] | None = None
         # Re-entrant: the cancellation handler runs in the main thread and may interrupt it

@@ -106,12 +106,12 @@ def build_settings(inputs: Mapping[str, str], workspace: Path) -> Settings:
     mode = _mode(bool(services), plan_only, deploy, delete)
     _refuse_loose_ends(deploy, delete, delete_set)
     warnings: list[str] = []
-    if mode in _INSTEAD.values() and force:
+    if not mode.packs and force:
         warnings.append(f"force is ignored with {mode.value}: nothing is built")
         force = False
     if mode is RunMode.DELETE_AGENT:
         targets: tuple[Target, ...] = (_deletion(deploy, workspace),)
-    elif services:
+    elif mode.many:
         for ignored in ("context", "dockerfile", "agent-name"):
             if get(ignored).strip():
                 warnings.append(
@@ -130,7 +130,7 @@ def build_settings(inputs: Mapping[str, str], workspace: Path) -> Settings:
         raise InputError(
             "secrets", "is set but nothing is deployed; set agent-name (or deploy: true)"
         )
-    if plan_only and force:
+    if mode.plans and force:
         warnings.append("force is ignored with plan-only: a plan always looks for existing builds")
         force = False
     cache = get("hash-cache").strip()

@@ -3,8 +3,6 @@ build it may have made before trying again, so one context never builds twice.""
 
 from __future__ import annotations
 
-import time
-
 from ..api.connection import AnswerLost
 from ..models import Build, BuildStatus, CreateAnswer, UploadTicket
 from ..outcome import BuildKey
@@ -37,7 +35,7 @@ def _look_for_lost_build(
 
 
 def create(tools: Tools, ticket: UploadTicket, key: BuildKey) -> CreateAnswer:
-    since = time.time() - ADOPT_WINDOW
+    since = tools.run.now() - ADOPT_WINDOW
 
     def attempt() -> CreateAnswer:
         try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from ..config import Target
-from ..errors import ActionError
 from ..outcome import Outcome
 from ..report.reporter import PrefixedReporter
 from .reuse import RegionResolver
@@ -18,9 +17,7 @@ def _run_one(tools: Tools, regions: RegionResolver, target: Target, plan: bool) 
     tools = tools.with_reporter(PrefixedReporter(tools.out, target.label(tools.settings.workspace)))
     try:
         return TargetFlow(tools, regions, plan=plan, contain_input_errors=True).run(target)
-    except ActionError:
-        raise
-    except Exception as exc:
+    except Exception as exc:  # a bug in one service (its ActionErrors are in its outcome)
         return Outcome(target, error=f"unexpected error ({type(exc).__name__}): {exc}")
 
 

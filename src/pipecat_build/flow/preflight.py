@@ -66,7 +66,7 @@ def check_secret_sets(tools: Tools, regions: RegionResolver, targets: tuple[Targ
                 f"first (`pcc secrets set {spec.secret_set} KEY=value`), give `secrets` to "
                 "write it, or name an existing set",
             )
-        if (spec.build_id or spec.image) and not target.region:
+        if not tools.settings.mode.packs and not target.region:
             continue  # the agent's region is the build's or the agent's: known only later
         region = regions.region_for(target.region)
         if found.region and found.region != region:

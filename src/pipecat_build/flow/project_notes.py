@@ -15,11 +15,10 @@ from ..config.project_file import PROJECT_FILE_NAME
 
 
 def project_notices(target: Target) -> list[str]:
+    """Only runs that pack call this: a `build-id` or `image` deploy says what it deploys."""
     project = target.project
-    if project is None or (
-        target.deploy is not None and (target.deploy.image or target.deploy.build_id)
-    ):
-        return []  # an image or build deploy says what it deploys itself
+    if project is None:
+        return []
     deploys = target.deploy is not None
     made = "builds this folder and deploys that build" if deploys else "builds this folder"
     notes: list[str] = []

@@ -11,6 +11,7 @@ from ..errors import ActionError, InputError
 from ..models import Build, BuildStatus, CreateAnswer
 from ..outcome import BuildKey, DeployResult, Outcome, RunStatus
 from .create import create, spread_then_look
+from .deploy import deploy
 from .follow import BuildTimedOut, Follower
 from .pack import Packed, ensure_archive, pack
 from .preflight import check_region
@@ -46,7 +47,7 @@ def _status(build: Build) -> RunStatus:
 
 
 class TargetFlow:
-    """`build_only` (a plan) stops after looking for an existing build: nothing is uploaded,
+    """`plan` stops after looking for an existing build: nothing is uploaded,
     created or deployed. An `InputError` ends the run unless `contain_input_errors` (one
     service of many: the others go on)."""
 
@@ -98,8 +99,6 @@ class TargetFlow:
                     ended = f"the build ended with status {status.value}"
                     error = built.build.error_message or ended
             if status is RunStatus.SUCCESS and target.deploy is not None and not self.plan:
-                from .deploy import deploy
-
                 assert built.build is not None
                 deployed = deploy(self.tools, target.deploy, built.build, region)
         except BuildTimedOut as exc:

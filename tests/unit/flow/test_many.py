@@ -81,22 +81,6 @@ def test_a_bug_in_one_service_is_its_error_not_the_runs(
     assert alpha.ok and gamma.ok
 
 
-def test_an_action_error_escaping_a_service_ends_the_run(
-    services_ws: Path,
-    cloud: FakeCloud,
-    out: RecordingReporter,
-    run: FakeRun,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def run_target(self: many.TargetFlow, target: many.Target) -> many.Outcome:
-        raise many.ActionError("the run cannot go on")
-
-    monkeypatch.setattr(many.TargetFlow, "run", run_target)
-    tools = make_tools(settings_for(services_ws, services=SERVICES), cloud, out, run)
-    with pytest.raises(many.ActionError, match="the run cannot go on"):
-        run_all(tools, RegionResolver(tools.builds), plan=False)
-
-
 def test_a_plan_of_many_uploads_nothing(
     services_ws: Path, cloud: FakeCloud, out: RecordingReporter, run: FakeRun
 ) -> None:

@@ -41,7 +41,3 @@ def test_build_id_credentials_and_unused_tables_are_each_named() -> None:
     assert "image_credentials = 'hub' is not used" in notes[1]
     assert "[docker] x not used" in notes[2] and "pcc docker build-push" in notes[2]
 
-
-def test_a_deploy_of_a_given_image_or_build_says_nothing_about_the_file() -> None:
-    spec = DeploySpec(agent="bot", image="reg/bot:2")
-    assert project_notices(target(project(image="you/bot:0.1"), spec)) == []
