@@ -36,6 +36,9 @@ from .runtime import Runtime
 
 Sessions = Callable[[Runtime], contextlib.AbstractContextManager[tuple[HttpClient, HttpClient]]]
 Runner = Callable[[Tools, RegionResolver], list[Outcome]]
+# What the steps are handed, made from the run's connection: `Tools.over` makes the API
+# clients; tests hand in a factory that makes their in-memory service instead.
+ToolsFactory = Callable[[Settings, ApiConnection, HttpClient, Reporter, Run, Runtime], Tools]
 
 
 @contextlib.contextmanager
@@ -75,6 +78,7 @@ def run_job(
     vocabulary: Vocabulary = ACTION,
     sessions: Sessions = default_sessions,
     runtime: Runtime | None = None,
+    tools: ToolsFactory = Tools.over,
     debug_traceback: bool = False,
 ) -> int:
     """Inputs to exit code: 0 when every target succeeded, 1 otherwise (one error line)."""
@@ -89,7 +93,7 @@ def run_job(
         runtime = runtime or Runtime()
         with sessions(runtime) as (api_session, storage_session):
             return action(
-                settings, api_session, storage_session, out, run, vocabulary, runtime
+                settings, api_session, storage_session, out, run, vocabulary, runtime, tools
             )
     except InputError as exc:
         out.error(vocabulary.speak(exc.render(vocabulary.name)))
@@ -114,6 +118,7 @@ def action(
     run: Run | None = None,
     vocabulary: Vocabulary = ACTION,
     runtime: Runtime | None = None,
+    make_tools: ToolsFactory = Tools.over,
 ) -> int:
     """Runs what the settings' mode says and returns the exit code (0 when all succeeded)."""
     for target in settings.targets:  # secret-set values: masked before any step can print
@@ -141,7 +146,7 @@ def action(
         sleep=run.wait,
         on_retry=out.line,
     )
-    tools = Tools.over(settings, connection, storage_session, out, run, runtime)
+    tools = make_tools(settings, connection, storage_session, out, run, runtime)
     regions = RegionResolver(tools.builds)
     preflight(tools, regions)  # before any target is packed
     outcomes = RUNNERS[settings.mode](tools, regions)

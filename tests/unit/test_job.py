@@ -1,5 +1,5 @@
 """job.py: the front door from inputs to exit code, with the in-memory service handed in
-(`Tools.over` builds the fakes instead of API clients; the sessions are never used)."""
+(a tools factory makes the fakes instead of API clients; the sessions are never used)."""
 
 from __future__ import annotations
 
@@ -27,16 +27,17 @@ def no_network(runtime: Runtime) -> Iterator[tuple[Any, Any]]:
 
 
 @pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> FakeCloud:
-    cloud = FakeCloud()
+def cloud() -> FakeCloud:
+    return FakeCloud()
 
-    def over(cls: type[Tools], settings: Any, connection: Any, storage: Any, out: Any, run: Any,
-             runtime: Any = None, rng: Any = None) -> Tools:
-        return cls(settings, connection, cloud.builds, cloud.agents, cloud.storage, out, run,
-                   runtime or Runtime(), random.Random(7))
 
-    monkeypatch.setattr(Tools, "over", classmethod(over))
-    return cloud
+def fake_tools(cloud: FakeCloud) -> job.ToolsFactory:
+    def make(settings: Any, connection: Any, storage: Any, out: Any, run: Any,
+             runtime: Runtime) -> Tools:
+        return Tools(settings, connection, cloud.builds, cloud.agents, cloud.storage, out, run,
+                     runtime, random.Random(7))
+
+    return make
 
 
 @pytest.fixture
@@ -45,11 +46,16 @@ def workspace(tmp_path: Path) -> Path:
 
 
 def run_job(
-    workspace: Path, out: RecordingReporter, vocabulary: Vocabulary = ACTION, **inputs: str
+    cloud: FakeCloud,
+    workspace: Path,
+    out: RecordingReporter,
+    vocabulary: Vocabulary = ACTION,
+    **inputs: str,
 ) -> int:
     raw = {"api-key": KEY, **{k.replace("_", "-"): v for k, v in inputs.items()}}
     return job.run_job(
-        raw, workspace, out, run=FakeRun(), vocabulary=vocabulary, sessions=no_network
+        raw, workspace, out, run=FakeRun(), vocabulary=vocabulary, sessions=no_network,
+        tools=fake_tools(cloud),
     )
 
 
@@ -57,7 +63,7 @@ def test_a_build_sets_its_outputs_summary_and_closing_line(
     workspace: Path, cloud: FakeCloud
 ) -> None:
     out = RecordingReporter()
-    assert run_job(workspace, out) == 0
+    assert run_job(cloud, workspace, out) == 0
     assert out.masks[0] == KEY  # before anything else is printed
     assert out.events[0] == ("mask", KEY)
     assert out.outputs["build-id"] == "build-1"
@@ -76,7 +82,7 @@ def test_the_build_id_is_an_output_as_soon_as_the_build_exists(
     workspace: Path, cloud: FakeCloud
 ) -> None:
     out = RecordingReporter()
-    run_job(workspace, out)
+    run_job(cloud, workspace, out)
     first_output = next(e for e in out.events if e[0] == "output")
     assert first_output == ("output", "build-id=build-1")
     following = out.events.index(first_output)
@@ -86,7 +92,7 @@ def test_the_build_id_is_an_output_as_soon_as_the_build_exists(
 
 def test_a_deploy_sets_the_agent_outputs_when_accepted(workspace: Path, cloud: FakeCloud) -> None:
     out = RecordingReporter()
-    assert run_job(workspace, out, agent_name="bot") == 0
+    assert run_job(cloud, workspace, out, agent_name="bot") == 0
     accepted = out.events.index(("output", "deployment-id=dep-1"))
     assert ("line", "agent bot serves deployment dep-1") in out.events[accepted:]
     assert out.outputs["agent-name"] == "bot"
@@ -99,7 +105,7 @@ def test_secret_values_are_masked_before_any_step_prints(
 ) -> None:
     out = RecordingReporter()
     code = run_job(
-        workspace, out, agent_name="bot", secret_set="bot-set",
+        cloud, workspace, out, agent_name="bot", secret_set="bot-set",
         secrets="TOKEN=tok-value-1\nOTHER=other-value-2\n",
     )
     assert code == 0
@@ -116,7 +122,7 @@ def test_a_failed_build_is_one_error_and_exit_1(workspace: Path, cloud: FakeClou
     cloud.builds.new_build_progress = [BuildStatus.FAILED]
     cloud.builds.logs["build-1"] = ["RUN pip install", "error: no such package"]
     out = RecordingReporter()
-    assert run_job(workspace, out) == 1
+    assert run_job(cloud, workspace, out) == 1
     (error,) = out.errors
     assert error.splitlines() == [
         "build failed (build build-1)", "Last log lines:", "RUN pip install",
@@ -131,7 +137,7 @@ def test_a_failed_build_is_one_error_and_exit_1(workspace: Path, cloud: FakeClou
 def test_a_failed_deploy_is_titled_as_a_deploy(workspace: Path, cloud: FakeCloud) -> None:
     cloud.agents.rollout = [crashed(phase="Failed")]
     out = RecordingReporter()
-    assert run_job(workspace, out, agent_name="bot") == 1
+    assert run_job(cloud, workspace, out, agent_name="bot") == 1
     assert out.error_titles == ["Pipecat Cloud deploy"]
     assert out.errors[0] == (
         "agent bot: deployment dep-1 failed: the revision failed (build build-1)"
@@ -142,7 +148,7 @@ def test_a_failed_deploy_is_titled_as_a_deploy(workspace: Path, cloud: FakeCloud
 
 def test_a_plan_writes_the_matrix(workspace: Path, cloud: FakeCloud) -> None:
     out = RecordingReporter()
-    assert run_job(workspace, out, plan_only="true") == 0
+    assert run_job(cloud, workspace, out, plan_only="true") == 0
     matrix = json.loads(out.outputs["matrix"])
     (leg,) = matrix["include"]
     assert leg["context"] == "." and leg["region"] == "us-west"
@@ -156,7 +162,7 @@ def test_services_one_failing_among_many(tmp_path: Path, cloud: FakeCloud) -> No
     write_context(ws / "a")
     write_context(ws / "b", {"app.py": "no Dockerfile here\n"})
     out = RecordingReporter()
-    code = run_job(ws, out, services="a: {context: a}\nb: {context: b}\n")
+    code = run_job(cloud, ws, out, services="a: {context: a}\nb: {context: b}\n")
     assert code == 1
     assert json.loads(out.outputs["images"]) == {"a": "registry.example/build-1:latest"}
     (error,) = out.errors
@@ -167,7 +173,7 @@ def test_services_one_failing_among_many(tmp_path: Path, cloud: FakeCloud) -> No
 
 def test_a_bad_input_is_one_line_and_nothing_is_sent(workspace: Path, cloud: FakeCloud) -> None:
     out = RecordingReporter()
-    assert run_job(workspace, out, poll_interval="soon") == 1
+    assert run_job(cloud, workspace, out, poll_interval="soon") == 1
     (error,) = out.errors
     assert error.startswith("Input 'poll-interval': ")
     assert cloud.builds.calls == [] and cloud.agents.calls == []
@@ -175,7 +181,7 @@ def test_a_bad_input_is_one_line_and_nothing_is_sent(workspace: Path, cloud: Fak
 
 def test_the_cli_speaks_its_own_words(workspace: Path, cloud: FakeCloud) -> None:
     out = RecordingReporter()
-    assert run_job(workspace, out, CLI, poll_interval="soon") == 1
+    assert run_job(cloud, workspace, out, CLI, poll_interval="soon") == 1
     assert out.errors[0].startswith("--poll-interval")
 
 
@@ -187,7 +193,7 @@ def test_an_api_failure_outside_a_target_is_one_line(
 
     monkeypatch.setitem(job.RUNNERS, RunMode.BUILD, broken)  # type: ignore[index]
     out = RecordingReporter()
-    assert run_job(workspace, out) == 1
+    assert run_job(cloud, workspace, out) == 1
     assert out.errors == ["list builds: HTTP 503"]
 
 
@@ -199,12 +205,12 @@ def test_a_bug_is_one_line_with_the_traceback_only_when_debugging(
 
     monkeypatch.setitem(job.RUNNERS, RunMode.BUILD, broken)  # type: ignore[index]
     out = RecordingReporter()
-    assert run_job(workspace, out) == 1
+    assert run_job(cloud, workspace, out) == 1
     assert out.errors == ["unexpected error (RuntimeError): boom"]
     assert out.debugs == [d for d in out.debugs if "Traceback" not in d]
     traced = RecordingReporter()
     job.run_job({"api-key": KEY}, workspace, traced, run=FakeRun(), sessions=no_network,
-                debug_traceback=True)
+                tools=fake_tools(cloud), debug_traceback=True)
     assert any("Traceback" in d and "RuntimeError: boom" in d for d in traced.debugs)
 
 
@@ -221,8 +227,8 @@ def test_the_runner_is_chosen_by_the_mode(
             return real(tools, regions)
 
         monkeypatch.setitem(job.RUNNERS, mode, spy)  # type: ignore[index]
-    run_job(workspace, RecordingReporter(), plan_only="true")
-    run_job(workspace, RecordingReporter())
+    run_job(cloud, workspace, RecordingReporter(), plan_only="true")
+    run_job(cloud, workspace, RecordingReporter())
     assert chosen == [RunMode.PLAN, RunMode.BUILD]
 
 
@@ -232,7 +238,7 @@ def test_resolved_settings_go_to_debug_and_warnings_are_spoken(
     ws = tmp_path / "ws"
     write_context(ws / "a")
     out = RecordingReporter()
-    run_job(ws, out, services="a: {context: a}\n", context="elsewhere")
+    run_job(cloud, ws, out, services="a: {context: a}\n", context="elsewhere")
     assert out.warnings[0].startswith("context is ignored because services is set")
     assert out.debugs  # the resolved settings of each target
 

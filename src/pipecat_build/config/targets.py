@@ -65,9 +65,19 @@ class Target:
         folder = self.origin or self.context_dir
         return folder.relative_to(workspace).as_posix() or "."
 
+    @property
+    def from_services(self) -> bool:
+        """Given by an entry of `services` (and named after it); else by `context`."""
+        return bool(self.name)
+
+    def input_for(self, step_input: str) -> str:
+        """The input a message about this target names: `services` for a service's target,
+        else the step's own input (`context`, `dockerfile`, `region`, ...)."""
+        return "services" if self.from_services else step_input
+
     def label(self, workspace: Path) -> str:
         """How logs name this target: the service name, else the context path."""
-        if self.name:
+        if self.from_services:
             return self.name
         return self.context_dir.relative_to(workspace).as_posix() or "."
 

@@ -70,12 +70,12 @@ def check_dockerfile(target: Target, workspace: Path) -> None:
             (target.context_dir.relative_to(workspace) / f).parent.as_posix() for f in found
         )
         raise InputError(
-            "context" if not target.name else "services",
+            target.input_for("context"),
             f"no Dockerfile at {shown}; set context to the folder that holds it (found: {folders})",
         )
     hint = f" (found: {', '.join(found)})" if found else ""
     raise InputError(
-        "dockerfile" if not target.name else "services",
+        target.input_for("dockerfile"),
         f"no Dockerfile at {shown}; give its path relative to the context{hint}",
     )
 

@@ -55,7 +55,7 @@ def check_secret_sets(tools: Tools, regions: RegionResolver, targets: tuple[Targ
         named = f"secret set '{spec.secret_set}'"
         if origin != "secret-set":
             named += f" (from {origin})"
-        if target.name:
+        if target.from_services:
             named = f"service {target.name}: {named}"
         if found is None:
             if spec.secrets:

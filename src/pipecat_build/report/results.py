@@ -26,7 +26,7 @@ from .summary import (
 def failure_message(outcome: Outcome) -> str:
     """The first line says what failed (and which build); a traceback or the last log lines
     follow it."""
-    label = f"{outcome.target.name}: " if outcome.target.name else ""
+    label = f"{outcome.target.name}: " if outcome.target.from_services else ""
     where = f" (build {outcome.build_id})" if outcome.build_id else ""
     error = outcome.error or (outcome.deploy.error if outcome.deploy else "") or "failed"
     first, newline, rest = error.partition("\n")  # a traceback stays after the first line

@@ -85,7 +85,7 @@ def single_summary(outcome: Outcome) -> str:
     ]
     lines = [
         "### Pipecat Cloud build"
-        + (f": {_cell(outcome.target.name)}" if outcome.target.name else ""),
+        + (f": {_cell(outcome.target.name)}" if outcome.target.from_services else ""),
         "",
         "| | |",
         "|---|---|",
