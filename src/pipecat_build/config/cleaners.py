@@ -366,3 +366,17 @@ def clean_image(name: str, raw: str) -> str:
             name, f"'{shown(text)}' has no tag; give one (e.g. {shown(text)}:1.2.0) or a digest"
         )
     return text
+
+
+def clean_hash_cache(name: str, raw: str, workspace: Path) -> Path:
+    """A folder relative to the workspace (or absolute, for the CLI's user cache); created
+    on first use."""
+    if "\0" in raw:
+        raise InputError(name, "holds a NUL character; give a folder path")
+    try:
+        path = Path(raw).expanduser()
+        return (path if path.is_absolute() else workspace / path).resolve()
+    except (OSError, RuntimeError) as exc:  # `~nobody-here/x`, a loop of links
+        raise InputError(
+            name, f"'{shown(raw)}' is not a usable folder path ({exc})"
+        ) from None

@@ -150,7 +150,7 @@ def build_settings(inputs: Mapping[str, str], workspace: Path) -> Settings:
         secret_files=clean.clean_choice("secret-files", get("secret-files"), SECRET_FILES),
         max_parallel=clean.clean_positive_int("max-parallel", get("max-parallel")),
         retry_budget=clean.clean_positive_seconds("retry-budget", get("retry-budget")),
-        hash_cache=clean_hash_cache(cache, workspace) if cache else None,
+        hash_cache=clean.clean_hash_cache("hash-cache", cache, workspace) if cache else None,
         warnings=tuple(warnings),
         delete_secret_set=deploy.secret_set if delete_set else None,
     )
@@ -188,17 +188,3 @@ def _deletion(deploy: DeployInputs, workspace: Path) -> Target:
     origin = "agent-name + agent-name-suffix" if deploy.suffix else "agent-name"
     spec = DeploySpec(agent=agent, origin=origin)
     return Target("", workspace, "", None, deploy=spec)
-
-
-def clean_hash_cache(raw: str, workspace: Path) -> Path:
-    """A folder relative to the workspace (or absolute, for the CLI's user cache); created
-    on first use."""
-    if "\0" in raw:
-        raise InputError("hash-cache", "holds a NUL character; give a folder path")
-    try:
-        path = Path(raw).expanduser()
-        return (path if path.is_absolute() else workspace / path).resolve()
-    except (OSError, RuntimeError) as exc:  # `~nobody-here/x`, a loop of links
-        raise InputError(
-            "hash-cache", f"'{clean.shown(raw)}' is not a usable folder path ({exc})"
-        ) from None

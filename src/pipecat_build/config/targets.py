@@ -36,8 +36,8 @@ class DeploySpec:
     max_session_duration: int | None = None
     audio_filter: str | None = None
     force_redeploy: bool = False
-    wait_for_ready: bool = True
-    timeout: float = 600.0
+    wait_for_ready: bool = BY_NAME["wait-for-ready"].default == "true"  # the table's defaults
+    timeout: float = float(BY_NAME["deploy-timeout"].default)
     origin: str = "agent-name"  # where the agent's name came from
     secret_set_origin: str = "secret-set"  # where the secret set's name came from
     build_id: str = ""  # `build-id`: deploy this existing build instead of building
