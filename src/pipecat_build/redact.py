@@ -86,3 +86,16 @@ class Redactor:
         text = printable(text)
         pattern = self._pattern
         return text if pattern is None else pattern.sub("***", text)
+
+
+# Upload fields masked by what they are, whatever the storage's dialect (S3 SigV2/SigV4, GCS,
+# Azure, a proxy): any name holding one of these words is a credential or signs one.
+SENSITIVE_UPLOAD_WORDS = (
+    "signature", "credential", "token", "policy", "key-id", "keyid", "accessid", "access-key",
+    "accesskey", "secret", "password", "auth", "session", "sig",
+)
+
+
+def is_sensitive_upload_field(name: str) -> bool:
+    folded = name.lower().replace("_", "-")
+    return any(word in folded for word in SENSITIVE_UPLOAD_WORDS)

@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from ..models import Agent, DeployRequest, SecretSet, SecretSetSummary
-from .connection import ApiConnection, ApiError
-
-
-def segment(value: str) -> str:
-    """One path segment: every character that could end it or start a query is escaped, so a
-    name such as `../agents/victim` stays a name (`..%2Fagents%2Fvictim`); `.` and `..`,
-    which a URL parser would resolve as dot segments, are escaped too."""
-    if not value:
-        raise ValueError("an empty path segment")
-    quoted = quote(value, safe="")
-    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
+from .connection import ApiConnection, ApiError, segment
 
 
 class AgentsApi:

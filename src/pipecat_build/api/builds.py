@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from ..errors import InputError
 from ..models import Build, CreateAnswer, UploadTicket, parse_time
 from ..retry_policy import RetryPolicy
-from .agents import segment
-from .connection import AnswerLost, ApiConnection, ApiError
+from .connection import AnswerLost, ApiConnection, ApiError, segment
 from .transport import plain_http_allowed
 
 LOG_LIMIT = 10_000  # the endpoint's maximum: a whole log up to this size fits one answer
@@ -27,7 +26,6 @@ class BuildsApi:
             max_delay=policy.max_delay,
             total_deadline=policy.total_deadline,
         )
-        self._regions: list[str] | None = None
 
     def default_region(self) -> str:
         body = self.api.call("GET", "/v1/properties", "read the organization's default region")
@@ -40,16 +38,15 @@ class BuildsApi:
         return region
 
     def regions(self) -> list[str]:
-        """Region codes the organization may use (GET /v1/regions), for error messages."""
-        if self._regions is None:
-            body = self.api.call("GET", "/v1/regions", "list the regions")
-            items = body.get("regions")
-            self._regions = [
-                str(item["code"])
-                for item in (items if isinstance(items, list) else [])
-                if isinstance(item, Mapping) and isinstance(item.get("code"), str)
-            ]
-        return self._regions
+        """Region codes the organization may use (GET /v1/regions); the flow remembers them
+        for the run (`flow.reuse.RegionResolver`)."""
+        body = self.api.call("GET", "/v1/regions", "list the regions")
+        items = body.get("regions")
+        return [
+            str(item["code"])
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, Mapping) and isinstance(item.get("code"), str)
+        ]
 
     def find_builds(
         self, context_hash: str, region: str, status: str | None = None, limit: int = 20

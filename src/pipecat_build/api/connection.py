@@ -11,6 +11,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
+from urllib.parse import quote
 
 from ..errors import ActionError, InputError
 from ..retry_policy import (
@@ -43,6 +44,17 @@ def api_timeout(environ: Mapping[str, str]) -> tuple[float, float]:
     except ValueError:
         value = 0.0
     return API_TIMEOUT[0], value if 0 < value < 3600 else API_TIMEOUT[1]
+
+
+
+def segment(value: str) -> str:
+    """One path segment: every character that could end it or start a query is escaped, so a
+    name such as `../agents/victim` stays a name (`..%2Fagents%2Fvictim`); `.` and `..`,
+    which a URL parser would resolve as dot segments, are escaped too."""
+    if not value:
+        raise ValueError("an empty path segment")
+    quoted = quote(value, safe="")
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
 
 class ApiError(ActionError):

@@ -8,22 +8,11 @@ from collections.abc import Callable
 
 from ..api.storage import StorageError, upload_archive
 from ..models import UploadTicket
+from ..redact import is_sensitive_upload_field
 from ..retry_policy import Transient
 from ..units import human_bytes, human_seconds
 from .pack import Packed
 from .tools import Tools
-
-# Upload fields masked by what they are, whatever the storage's dialect (S3 SigV2/SigV4, GCS,
-# Azure, a proxy): any name holding one of these words is a credential or signs one.
-SENSITIVE_UPLOAD_WORDS = (
-    "signature", "credential", "token", "policy", "key-id", "keyid", "accessid", "access-key",
-    "accesskey", "secret", "password", "auth", "session", "sig",
-)
-
-
-def is_sensitive_upload_field(name: str) -> bool:
-    folded = name.lower().replace("_", "-")
-    return any(word in folded for word in SENSITIVE_UPLOAD_WORDS)
 
 TICKET_MARGIN = 60.0  # seconds: a ticket about to expire is renewed before uploading
 

@@ -7,8 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from pipecat_build.flow.upload import is_sensitive_upload_field, new_ticket
+from pipecat_build.flow.upload import new_ticket
 from pipecat_build.models import UploadTicket
+from pipecat_build.redact import is_sensitive_upload_field
 
 
 @pytest.mark.parametrize(
