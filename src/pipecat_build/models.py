@@ -283,10 +283,37 @@ class Agent:
         return None
 
 
+class SecretSetStatus(enum.Enum):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # anything else the server says
+
+    @classmethod
+    def of(cls, value: object) -> SecretSetStatus:
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.UNKNOWN
+
+
+class SecretSetType(enum.Enum):
+    SECRET = "secret"  # values an agent reads
+    IMAGE_PULL_SECRET = "imagePullSecret"  # a registry login an image is pulled with
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def of(cls, value: object) -> SecretSetType:
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.UNKNOWN
+
+
 @dataclass(frozen=True)
 class SecretSet:
     name: str
-    status: str = ""  # pending, ready, failed
+    status: SecretSetStatus = SecretSetStatus.UNKNOWN
     region: str = ""
     keys: tuple[str, ...] = ()
     error_message: str = ""
@@ -301,7 +328,7 @@ class SecretSet:
         )
         return cls(
             name=name,
-            status=_str(raw.get("status")),
+            status=SecretSetStatus.of(raw.get("status")),
             region=_str(raw.get("region")),
             keys=keys,
             error_message=_str(raw.get("errorMessage")),
@@ -314,18 +341,18 @@ class SecretSetSummary:
     `imagePullSecret`."""
 
     name: str
-    type: str = ""
+    type: SecretSetType = SecretSetType.UNKNOWN
     region: str = ""
-    status: str = ""
+    status: SecretSetStatus = SecretSetStatus.UNKNOWN
 
     @classmethod
     def parse(cls, raw: object) -> SecretSetSummary:
         item = raw if isinstance(raw, Mapping) else {}
         return cls(
             name=_str(item.get("name")),
-            type=_str(item.get("type")),
+            type=SecretSetType.of(item.get("type")),
             region=_str(item.get("region")),
-            status=_str(item.get("status")),
+            status=SecretSetStatus.of(item.get("status")),
         )
 
 

@@ -40,6 +40,7 @@ from pipecat_build.models import (
     DeployRequest,
     Revision,
     SecretSet,
+    SecretSetStatus,
     UploadTicket,
 )
 from pipecat_build.retry_policy import RetryPolicy
@@ -496,7 +497,9 @@ class FakeAgents:
         with self._cloud.faults.around("put_secrets"):
             self.values.setdefault(name, {}).update(dict(pairs))
             keys = tuple(self.values[name])
-            self.sets[name] = SecretSet(name, self.secret_statuses[0], region, keys)
+            self.sets[name] = SecretSet(
+                name, SecretSetStatus.of(self.secret_statuses[0]), region, keys
+            )
             self._set_reads[name] = 0
 
     def get_secret_set(self, name: str) -> SecretSet | None:
@@ -507,8 +510,9 @@ class FakeAgents:
                 return None
             index = self._set_reads.get(name, 0)
             self._set_reads[name] = index + 1
-            status = _next(self.secret_statuses, index)
-            error = "provisioning failed: quota" if status == "failed" else ""
+            status = SecretSetStatus.of(_next(self.secret_statuses, index))
+            failed = status is SecretSetStatus.FAILED
+            error = "provisioning failed: quota" if failed else ""
             current = dataclasses.replace(current, status=status, error_message=error)
             self.sets[name] = current
             return current

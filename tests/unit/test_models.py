@@ -15,7 +15,9 @@ from pipecat_build.models import (
     DeployRequest,
     Revision,
     SecretSet,
+    SecretSetStatus,
     SecretSetSummary,
+    SecretSetType,
     UploadTicket,
     parse_time,
 )
@@ -274,14 +276,17 @@ def test_secret_set_parse() -> None:
                     {"fieldName": "B"}],
         "errorMessage": "quota",
     }
-    assert SecretSet.parse("s", raw) == SecretSet("s", "failed", "eu", ("A", "B"), "quota")
+    assert SecretSet.parse("s", raw) == SecretSet(
+        "s", SecretSetStatus.FAILED, "eu", ("A", "B"), "quota"
+    )
     assert SecretSet.parse("s", {"secrets": "x"}) == SecretSet("s")
 
 
 def test_secret_set_summary_parse() -> None:
     raw = {"name": "pull", "type": "imagePullSecret", "region": "eu", "status": "ready"}
-    assert SecretSetSummary.parse(raw) == SecretSetSummary("pull", "imagePullSecret", "eu",
-                                                           "ready")
+    assert SecretSetSummary.parse(raw) == SecretSetSummary(
+        "pull", SecretSetType.IMAGE_PULL_SECRET, "eu", SecretSetStatus.READY
+    )
     assert SecretSetSummary.parse("x") == SecretSetSummary("")
 
 

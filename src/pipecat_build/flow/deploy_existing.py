@@ -8,13 +8,11 @@ from __future__ import annotations
 from ..api.connection import ApiError
 from ..config import DeploySpec, Target
 from ..errors import ActionError
-from ..models import Build, BuildStatus, RegistryImage
+from ..models import Build, BuildStatus, RegistryImage, SecretSetStatus, SecretSetType
 from ..outcome import DeployResult, Outcome, RunStatus
 from .deploy import deploy
 from .reuse import RegionResolver
 from .tools import Tools
-
-PULL_SECRET_TYPE = "imagePullSecret"
 
 
 class NotDeployable(ActionError):
@@ -103,9 +101,10 @@ def _check_pull_secret(tools: Tools, name: str, region: str) -> None:
             f"image pull secret set {name} does not exist (image-credentials); create it with "
             f"`pcc secrets image-pull-secret {name} <registry-host>`"
         )
-    if found.type != PULL_SECRET_TYPE:
+    if found.type is not SecretSetType.IMAGE_PULL_SECRET:
+        kind = "regular" if found.type is SecretSetType.UNKNOWN else found.type.value
         raise NotDeployable(
-            f"secret set {name} is a {found.type or 'regular'} set, not an image pull secret set "
+            f"secret set {name} is a {kind} set, not an image pull secret set "
             "(image-credentials)"
         )
     if found.region and found.region != region:
@@ -113,9 +112,9 @@ def _check_pull_secret(tools: Tools, name: str, region: str) -> None:
             f"image pull secret set {name} is in region {found.region} but the agent is in "
             f"{region}; a pull secret must be in the agent's region"
         )
-    if found.status == "failed":
+    if found.status is SecretSetStatus.FAILED:
         raise NotDeployable(f"image pull secret set {name} failed to provision; write it again")
-    tools.out.line(f"image pull secret set {name}: {found.status or 'present'}, region {region}")
+    tools.out.line(f"image pull secret set {name}: {found.status.value}, region {region}")
 
 
 def deploy_image(tools: Tools, regions: RegionResolver) -> list[Outcome]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..config import DeploySpec
 from ..errors import ActionError
+from ..models import SecretSetStatus
 from .tools import Tools
 
 
@@ -18,11 +19,11 @@ def sync_secrets(tools: Tools, spec: DeploySpec, region: str) -> tuple[str, ...]
     deadline = tools.run.clock() + spec.timeout
     while True:
         current = agents.get_secret_set(spec.secret_set)
-        status = current.status if current is not None else "missing"
-        if status == "ready":
+        status = current.status if current is not None else None
+        if status is SecretSetStatus.READY:
             out.line(f"secret set {spec.secret_set} is ready")
             return keys
-        if status == "failed":
+        if status is SecretSetStatus.FAILED:
             detail = current.error_message if current is not None else ""
             raise ActionError(
                 f"secret set {spec.secret_set} could not be provisioned"
@@ -30,6 +31,7 @@ def sync_secrets(tools: Tools, spec: DeploySpec, region: str) -> tuple[str, ...]
             )
         if tools.run.clock() >= deadline:
             raise ActionError(
-                f"secret set {spec.secret_set} was still {status} after deploy-timeout"
+                f"secret set {spec.secret_set} was still "
+                f"{status.value if status is not None else 'missing'} after deploy-timeout"
             )
         tools.run.wait(min(tools.settings.poll_interval, 2.0))

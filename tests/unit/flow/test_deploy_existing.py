@@ -9,7 +9,13 @@ from pipecat_build.api.connection import ApiError
 from pipecat_build.flow.deploy_existing import deploy_build, deploy_image
 from pipecat_build.flow.reuse import RegionResolver
 from pipecat_build.flow.tools import Tools
-from pipecat_build.models import Build, BuildStatus, SecretSetSummary
+from pipecat_build.models import (
+    Build,
+    BuildStatus,
+    SecretSetStatus,
+    SecretSetSummary,
+    SecretSetType,
+)
 from pipecat_build.outcome import DeployStatus, RunStatus
 from tests.unit.fakes import (
     FakeCloud,
@@ -23,6 +29,8 @@ from tests.unit.fakes import (
 BUILD = "5d1a4b1e-2222-4000-8000-000000000000"
 IMAGE_URI = "123456789012.dkr.ecr.us-west-2.amazonaws.com/pipecat-cloud/org:0123456789abcdef"
 
+
+PULL, READY = SecretSetType.IMAGE_PULL_SECRET, SecretSetStatus.READY
 
 def build(status: BuildStatus = BuildStatus.SUCCESS, region: str = "us-west") -> Build:
     return Build(BUILD, status, "0123456789abcdef", region, image_uri=IMAGE_URI)
@@ -86,7 +94,7 @@ def test_an_image_goes_to_the_existing_agents_region_with_its_pull_secret(
 ) -> None:
     cloud.agents.add(serving_agent("bot", "d-1", region="eu-central"))
     cloud.agents.summaries["ghcr-pull"] = SecretSetSummary(
-        "ghcr-pull", "imagePullSecret", "eu-central", "ready")
+        "ghcr-pull", PULL, "eu-central", READY)
     tools = tools_for(workspace, cloud, image="ghcr.io/acme/bot:2", image_credentials="ghcr-pull",
                       agent_name="bot")
     (outcome,) = deploy_image(tools, RegionResolver(cloud.builds))
@@ -105,9 +113,9 @@ def test_a_pull_secret_that_is_missing_of_another_type_or_region_is_refused(
               "region": "us-west"}
     expected = [
         (None, "image pull secret set ghcr-pull does not exist"),
-        (SecretSetSummary("ghcr-pull", "secret", "us-west", "ready"),
+        (SecretSetSummary("ghcr-pull", SecretSetType.SECRET, "us-west", READY),
          "secret set ghcr-pull is a secret set, not an image pull secret set"),
-        (SecretSetSummary("ghcr-pull", "imagePullSecret", "eu-central", "ready"),
+        (SecretSetSummary("ghcr-pull", PULL, "eu-central", READY),
          "image pull secret set ghcr-pull is in region eu-central but the agent is in us-west"),
     ]
     for summary, says in expected:

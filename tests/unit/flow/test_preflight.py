@@ -13,7 +13,7 @@ from pipecat_build.api.connection import ApiError
 from pipecat_build.errors import InputError
 from pipecat_build.flow.preflight import check_region, preflight
 from pipecat_build.flow.reuse import RegionResolver
-from pipecat_build.models import SecretSet
+from pipecat_build.models import SecretSet, SecretSetStatus
 from tests.unit.fakes import FakeCloud, RecordingReporter, make_tools, settings_for
 
 
@@ -112,7 +112,7 @@ def test_a_set_from_the_file_names_the_file(workspace: Path, cloud: FakeCloud) -
 def test_a_set_in_another_region_than_the_agent_fails(
     workspace: Path, cloud: FakeCloud
 ) -> None:
-    cloud.agents.sets["eu-env"] = SecretSet("eu-env", "ready", "eu-central", ("A",))
+    cloud.agents.sets["eu-env"] = SecretSet("eu-env", SecretSetStatus.READY, "eu-central", ("A",))
     with pytest.raises(InputError) as caught:
         check(workspace, cloud, agent_name="bot", secret_set="eu-env")
     assert "is in region eu-central, but agent bot deploys in us-west" in caught.value.detail
