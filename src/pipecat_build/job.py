@@ -123,7 +123,7 @@ def action(
     """Runs what the settings' mode says and returns the exit code (0 when all succeeded)."""
     for target in settings.targets:  # secret-set values: masked before any step can print
         for _, value in target.deploy.secrets if target.deploy else ():
-            out.mask(value)
+            out.mask(value, in_outputs=False)  # an output that equals one stays true
     run = run or Run()
     runtime = runtime or Runtime()
     if vocabulary.cli:

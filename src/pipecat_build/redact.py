@@ -47,45 +47,74 @@ def encoded_forms(secret: str) -> set[str]:
     return {form for form in forms if len(form) >= MIN_REDACTED}
 
 
+class _Masks:
+    """One set of secrets as one pattern: values of at least MIN_REDACTED characters (and their
+    encoded forms) wherever they appear, shorter ones only where they stand alone."""
+
+    def __init__(self) -> None:
+        self.long: set[str] = set()
+        self.short: set[str] = set()
+        self.pattern: re.Pattern[str] | None = None
+
+    def add(self, part: str) -> None:
+        if len(part) >= MIN_REDACTED:
+            self.long.add(part)
+            self.long.update(encoded_forms(part))
+        else:
+            self.short.add(part)
+        choices = [re.escape(s) for s in sorted(self.long, key=len, reverse=True)]
+        if self.short:
+            alone = "|".join(re.escape(s) for s in sorted(self.short, key=len, reverse=True))
+            choices.append(rf"{_ALONE_BEFORE}(?:{alone}){_ALONE_AFTER}")
+        self.pattern = re.compile("|".join(choices))
+
+
+# "Alone": not part of a word, a number, an identifier, a version, a path or a URL
+# (`us-west-2`, `v1.2`, `a/b`, `host:1`), so a one-character value such as `1` or `2` hides
+# where it is printed on its own (`TOKEN=2`, `"2"`) and nowhere else.
+_ALONE_BEFORE = r"(?<![\w.\-/:@%+])"
+_ALONE_AFTER = r"(?![\w\-/:@%+])(?!\.\w)"
+
+
 class Redactor:
     """Replaces every registered secret, and its encoded forms, with `***`; thread-safe,
     longest first. A value shorter than MIN_REDACTED characters is masked where it stands
-    alone (not inside a longer word or number): masking every `1` of a log would make it, and
-    the outputs, unreadable, while a short secret printed on its own is still hidden."""
+    alone: masking every `1` of a log would make it unreadable, while a short secret printed on
+    its own is still hidden.
+
+    Outputs (`outputs()`) are masked only by the secrets registered `in_outputs`: the run's own
+    credentials. A secret-set value is hidden wherever text is shown (log, annotations,
+    summary), but an output is a value the run computed, never made from a secret value; one
+    that merely equals part of it (`DEBUG=true` and `cached: true`, `REGION=us-west` and an
+    image URI) must stay true, or every workflow reading it breaks."""
 
     def __init__(self) -> None:
-        self._secrets: set[str] = set()
-        self._short: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
+        self._shown = _Masks()
+        self._outputs = _Masks()
         self._lock = threading.Lock()
 
-    def add(self, secret: str) -> list[str]:
+    def add(self, secret: str, *, in_outputs: bool = True) -> list[str]:
         """Registers a secret (each line of it); returns the lines the runner should mask."""
         parts = [p.strip() for p in secret.splitlines() if p.strip()]
         whole = secret.strip()
         with self._lock:
             for part in {*parts, *([whole] if whole and len(parts) > 1 else [])}:
-                if len(part) >= MIN_REDACTED:
-                    self._secrets.add(part)
-                    self._secrets.update(encoded_forms(part))
-                else:
-                    self._short.add(part)
-            self._pattern = self._compile()
+                self._shown.add(part)
+                if in_outputs:
+                    self._outputs.add(part)
         return parts
 
-    def _compile(self) -> re.Pattern[str] | None:
-        long = sorted(self._secrets, key=len, reverse=True)
-        short = sorted(self._short, key=len, reverse=True)
-        choices = [re.escape(s) for s in long]
-        if short:  # alone: no letter or digit right before or after it
-            alone = "|".join(re.escape(s) for s in short)
-            choices.append(rf"(?<![^\W_])(?:{alone})(?![^\W_])")
-        return re.compile("|".join(choices)) if choices else None
-
     def __call__(self, text: str) -> str:
-        text = printable(text)
-        pattern = self._pattern
-        return text if pattern is None else pattern.sub("***", text)
+        """Text a person sees: every secret masked."""
+        return _masked(self._shown.pattern, printable(text))
+
+    def outputs(self, value: str) -> str:
+        """An output's value: only the credentials masked."""
+        return _masked(self._outputs.pattern, printable(value))
+
+
+def _masked(pattern: re.Pattern[str] | None, text: str) -> str:
+    return text if pattern is None else pattern.sub("***", text)
 
 
 # Upload fields masked by what they are, whatever the storage's dialect (S3 SigV2/SigV4, GCS,

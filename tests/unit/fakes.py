@@ -120,7 +120,7 @@ class RecordingReporter:
     debugs: list[str] = field(default_factory=list)
     masks: list[str] = field(default_factory=list)
 
-    def mask(self, secret: str) -> None:
+    def mask(self, secret: str, *, in_outputs: bool = True) -> None:
         self.masks.append(secret)
         self.events.append(("mask", secret))
 

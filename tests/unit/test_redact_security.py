@@ -73,3 +73,25 @@ def test_a_secret_never_survives_whatever_surrounds_it(
     redactor = masked(secret)
     for form in (secret, quote(secret, safe=""), json.dumps(secret)[1:-1]):
         assert form not in redactor(before + form + after) or len(secret.splitlines()) > 1
+
+
+def test_a_short_value_hides_where_it_stands_alone_not_inside_names_or_numbers() -> None:
+    redactor = masked("2")
+    assert redactor("TOKEN=2") == "TOKEN=***"
+    assert redactor('value "2" and 2') == 'value "***" and ***'
+    for kept in ("us-west-2", "v1.2.3", "a/2/b", "host:2", "2.5 s", "id 12", "x_2", "+2"):
+        assert redactor(kept) == kept, kept
+
+
+def test_outputs_keep_their_true_value_when_a_secret_set_value_equals_part_of_them() -> None:
+    """`DEBUG=true` or `REGION=us-west` in `secrets` must not turn `cached` or `image-uri`
+    into `***`: outputs are masked by the run's credentials only."""
+    redactor = Redactor()
+    for value in ("true", "us-west", "success", "2"):
+        redactor.add(value, in_outputs=False)
+    redactor.add("pk_live_the_api_key")
+    uri = "123.dkr.ecr.us-west-2.amazonaws.com/pipecat:abc"
+    assert redactor.outputs("true") == "true" and redactor.outputs(uri) == uri
+    assert redactor.outputs("success") == "success"
+    assert redactor.outputs("x?token=pk_live_the_api_key") == "x?token=***"
+    assert redactor("cached: true; status success") == "cached: ***; status ***", "shown text"

@@ -48,8 +48,8 @@ class GitHubReporter:
         self._in_group = False
         self._clean = redactor or Redactor()
 
-    def mask(self, secret: str) -> None:
-        for part in self._clean.add(secret):
+    def mask(self, secret: str, *, in_outputs: bool = True) -> None:
+        for part in self._clean.add(secret, in_outputs=in_outputs):
             with self._lock:
                 # The canonical `::add-mask::V` form (github-action-utils writes
                 # `::add-mask ::V`, which the runner also reads): log scanners and
@@ -105,7 +105,7 @@ class GitHubReporter:
         if not self._outputs:
             return
         with self._lock:
-            gha.set_output(name, self._clean(value))
+            gha.set_output(name, self._clean.outputs(value))
 
     def add_summary(self, markdown: str) -> None:
         if not self._summary:

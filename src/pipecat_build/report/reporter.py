@@ -40,7 +40,7 @@ def neutralise_commands(text: str) -> str:
 
 
 class Reporter(Protocol):
-    def mask(self, secret: str) -> None: ...
+    def mask(self, secret: str, *, in_outputs: bool = True) -> None: ...
     def line(self, text: str) -> None: ...
     def group(self, title: str) -> contextlib.AbstractContextManager[None]: ...
     def notice(
@@ -79,8 +79,8 @@ class ConsoleReporter:
             self._stream.write(text + "\n")
             self._stream.flush()
 
-    def mask(self, secret: str) -> None:
-        self.masked.add(secret)
+    def mask(self, secret: str, *, in_outputs: bool = True) -> None:
+        self.masked.add(secret, in_outputs=in_outputs)
 
     def line(self, text: str) -> None:
         self._write(text)
@@ -107,7 +107,7 @@ class ConsoleReporter:
 
     def set_output(self, name: str, value: str) -> None:
         with self._lock:
-            self.outputs[name] = self.masked(value)
+            self.outputs[name] = self.masked.outputs(value)
 
     def add_summary(self, markdown: str) -> None:
         self.summaries.append(markdown)
@@ -122,8 +122,8 @@ class PrefixedReporter:
         self._prefix = f"[{prefix}] "
         self.outputs: dict[str, str] = {}
 
-    def mask(self, secret: str) -> None:
-        self._inner.mask(secret)
+    def mask(self, secret: str, *, in_outputs: bool = True) -> None:
+        self._inner.mask(secret, in_outputs=in_outputs)
 
     def line(self, text: str) -> None:
         self._inner.line(self._prefix + text)
@@ -161,8 +161,8 @@ class SpokenReporter:
         self._inner = inner
         self._speak = speak
 
-    def mask(self, secret: str) -> None:
-        self._inner.mask(secret)
+    def mask(self, secret: str, *, in_outputs: bool = True) -> None:
+        self._inner.mask(secret, in_outputs=in_outputs)
 
     def line(self, text: str) -> None:
         self._inner.line(text)
