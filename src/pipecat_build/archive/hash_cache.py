@@ -59,6 +59,23 @@ _TAG_TEXT = (
 )
 
 
+# What a hash-cache folder holds: its tag, hash entries, secret-memory entries
+# (flow/secret_memory.py) and temporary files being written. Anything else means the folder is
+# someone's own, which a run must not adopt (tag it, leave it out of contexts, prune it).
+_OURS = (ENTRY_SUFFIX, ".secrets")
+
+
+def holds_only_cache_files(folder: Path) -> str | None:
+    """None when every entry of `folder` is a cache file; else the name of one that is not."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            name = entry.name
+            if name == CACHEDIR_TAG or name.startswith(TEMP_PREFIX) or name.endswith(_OURS):
+                continue
+            return name
+    return None
+
+
 def cache_key(api_key: str) -> bytes:
     """The key entries are authenticated with: HMAC-SHA256 of a fixed label under the API
     key. Whoever can write the folder but holds no key cannot make an entry a run accepts,

@@ -14,6 +14,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from ..api.transport import is_loopback
+from ..archive.hash_cache import holds_only_cache_files
 from ..errors import InputError
 from ..inputs import API_KEY_EXAMPLE, DEFAULT_API_URL
 from ..models import IMAGE_REFERENCE, IMAGE_REFERENCE_MAX
@@ -369,14 +370,30 @@ def clean_image(name: str, raw: str) -> str:
 
 
 def clean_hash_cache(name: str, raw: str, workspace: Path) -> Path:
-    """A folder relative to the workspace (or absolute, for the CLI's user cache); created
-    on first use."""
+    """A folder relative to the workspace (or absolute, for the CLI's user cache), created on
+    first use. It must be the cache's own: a run tags it (CACHEDIR.TAG), leaves it out of
+    every context and prunes it, so a file, a folder holding anything but cache files, or the
+    workspace or a folder above it is refused (a typo must not drop `app/` from every image)."""
     if "\0" in raw:
         raise InputError(name, "holds a NUL character; give a folder path")
     try:
         path = Path(raw).expanduser()
-        return (path if path.is_absolute() else workspace / path).resolve()
+        path = (path if path.is_absolute() else workspace / path).resolve()
     except (OSError, RuntimeError) as exc:  # `~nobody-here/x`, a loop of links
         raise InputError(
             name, f"'{shown(raw)}' is not a usable folder path ({exc})"
         ) from None
+    own = "; give a folder of its own, e.g. .pipecat-hash-cache"
+    if path == workspace.resolve() or path in workspace.resolve().parents:
+        raise InputError(name, f"'{shown(raw)}' is the workspace or a folder above it{own}")
+    try:
+        if path.exists() and not path.is_dir():
+            raise InputError(name, f"'{shown(raw)}' is a file, not a folder{own}")
+        stranger = holds_only_cache_files(path) if path.is_dir() else None
+    except OSError as exc:
+        raise InputError(name, f"cannot use folder '{shown(raw)}' ({exc.strerror})") from None
+    if stranger is not None:
+        raise InputError(
+            name, f"'{shown(raw)}' holds other files (such as {shown(stranger)}){own}"
+        )
+    return path

@@ -139,3 +139,33 @@ def test_one_line_whatever_the_detail_holds() -> None:
     error = InputError("region", "'a\nb\rc\x1b[31m\u2028d' is bad")
     assert error.render().splitlines() == [error.render()]
     assert "\x1b" not in str(error)
+
+
+def test_hash_cache_never_adopts_a_file_a_code_folder_or_the_workspace(tmp_path: Path) -> None:
+    """The run tags its cache folder and leaves it out of every context: a typo naming a file,
+    a source folder or a folder above the workspace must fail, not drop code from images or
+    tag `/tmp` for backup tools to skip."""
+    from pipecat_build.archive.hash_cache import CACHEDIR_TAG
+    from pipecat_build.config.cleaners import clean_hash_cache
+
+    ws = tmp_path / "ws"
+    (ws / "app").mkdir(parents=True)
+    (ws / "app" / "bot.py").write_text("print()")
+    (ws / "bot.py").write_text("print()")
+    for raw, says in (
+        ("bot.py", "is a file, not a folder"),
+        ("app", "holds other files (such as bot.py)"),
+        (".", "is the workspace or a folder above it"),
+        (str(tmp_path), "is the workspace or a folder above it"),
+    ):
+        with pytest.raises(InputError) as caught:
+            clean_hash_cache("hash-cache", raw, ws)
+        assert caught.value.input_name == "hash-cache" and says in caught.value.detail, raw
+    assert not (ws / "app" / CACHEDIR_TAG).exists()
+    # A new folder, or one holding only what a cache holds, is the cache's own.
+    assert clean_hash_cache("hash-cache", ".cache-new", ws) == ws / ".cache-new"
+    own = ws / ".pipecat-hash-cache"
+    own.mkdir()
+    for name in (CACHEDIR_TAG, "ab.hash", "cd.secrets", ".tmp-1-ff"):
+        (own / name).write_text("x")
+    assert clean_hash_cache("hash-cache", ".pipecat-hash-cache", ws) == own

@@ -129,8 +129,8 @@ def test_an_unwritable_cache_warns_and_the_deploy_goes_on(
     workspace: Path, cloud: FakeCloud, out: RecordingReporter, tmp_path: Path
 ) -> None:
     blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    result = deploy(tools_with(workspace, cloud, out, blocker), spec(), BUILD, REGION)
+    blocker.write_text("not a folder")  # so the cache folder below it cannot be made
+    result = deploy(tools_with(workspace, cloud, out, blocker / "cache"), spec(), BUILD, REGION)
     assert result.status is DeployStatus.READY
     [warning] = out.warnings
     assert "is not remembered, so the next run that writes them redeploys it" in warning
