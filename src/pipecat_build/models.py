@@ -59,6 +59,17 @@ IMAGE_REFERENCE = re.compile(
     r"(?P<digest>@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,128})?"
 )
 IMAGE_REFERENCE_MAX = 512
+# A logs URL from the server becomes the `logs-url` output: an http(s) URL with nothing a shell
+# or a workflow command would act on (no space or line break, quote, backtick, `$`, backslash,
+# angle bracket); anything else is dropped, the output left unset.
+_LOGS_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f\"'`$\\<>]+")
+
+
+def _logs_url(value: object) -> str:
+    url = _str(value)
+    return url if len(url) <= 2048 and _LOGS_URL.fullmatch(url) else ""
+
+
 # Ids the server gives builds and deployments (UUIDs); they become outputs and path segments.
 SERVER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
@@ -140,7 +151,7 @@ class Build:
             context_size_bytes=_int(raw.get("contextSizeBytes")),
             image_size_bytes=_int(raw.get("imageSizeBytes")),
             duration_seconds=_float(raw.get("buildDurationSeconds")),
-            logs_url=_str(raw.get("logsUrl")),
+            logs_url=_logs_url(raw.get("logsUrl")),
             error_message=_str(raw.get("errorMessage")),
             created_at=parse_time(raw.get("createdAt")) or 0.0,
         )

@@ -4,10 +4,16 @@ build id that is not an id fails clearly, naming the build."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from pipecat_build.config import Target
 from pipecat_build.errors import ActionError
 from pipecat_build.models import Build, is_image_reference
+from pipecat_build.outcome import Outcome, RunStatus
+
+TARGET = Target(name="", context_dir=Path("/ws"), dockerfile="Dockerfile", region=None)
 
 GOOD = [
     "123456789012.dkr.ecr.us-west-2.amazonaws.com/pipecat-cloud/org_emulator:0123456789abcdef",
@@ -54,3 +60,28 @@ def test_a_bad_build_id_fails(build_id: str) -> None:
         return
     with pytest.raises(ActionError, match="build id"):
         Build.parse({"id": build_id, "status": "pending"})
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "https://evil.example/$(touch /tmp/pwned)",
+        "https://x.example/a\n::error::injected",
+        "https://x.example/a'\"; touch x; echo \"",
+        "https://x.example/`id`",
+        "javascript:alert(1)",
+        "https://x.example/</details><img src=x onerror=alert(1)>",
+    ],
+)
+def test_a_logs_url_a_shell_or_the_runner_would_act_on_never_becomes_an_output(
+    hostile: str,
+) -> None:
+    build = Build.parse({"id": "b1", "status": "success", "logsUrl": hostile})
+    assert build.logs_url == ""
+    outcome = Outcome(TARGET, status=RunStatus.SUCCESS, build=build)
+    assert "logs-url" not in outcome.outputs()
+
+
+def test_an_ordinary_logs_url_is_kept() -> None:
+    url = "https://pipecat.daily.co/acme/builds/0b9d2c61?region=us-west&tab=logs"
+    assert Build.parse({"id": "b1", "logsUrl": url}).logs_url == url
