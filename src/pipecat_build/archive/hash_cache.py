@@ -142,7 +142,7 @@ class HashCache:
         except OSError as error:
             reason = error.strerror or str(error)
             return (
-                f"hash-cache: cannot write to {self.folder} ({reason}); the context hash is "
+                f"cannot write the hash-cache folder {self.folder} ({reason}); the context hash is "
                 "not remembered, so the next run with this context compresses it again"
             )
         self._prune()

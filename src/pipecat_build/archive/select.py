@@ -324,7 +324,7 @@ def _walk(base: Path, rules: _Rules, state: _State, include_git: bool) -> Iterat
                 if _is_tagged_cache(entry.path):
                     state.count((rel, CACHEDIR_SOURCE), folders=1)
                     state.notices.append(
-                        f"{display_path(rel)} is left out of the context: it holds a "
+                        f"{display_path(rel)} is left out of the context, as it holds a "
                         f"{CACHEDIR_TAG} (a cache folder, such as the hash cache's); pcc "
                         "deploy would pack it, so the context hash differs from pcc deploy's"
                     )

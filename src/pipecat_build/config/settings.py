@@ -70,7 +70,7 @@ def _mode(services: bool, plan_only: bool, deploy: DeployInputs, delete: bool) -
     if len(instead) > 1:
         raise InputError(
             instead[1],
-            f"cannot be used with {instead[0]}: a step builds, deploys a build-id, deploys an "
+            f"cannot be used with {instead[0]}, as a step builds, deploys a build-id, deploys an "
             "image or deletes an agent; give one of them",
         )
     if instead:

@@ -109,7 +109,7 @@ class SecretMemory:
                 os.unlink(temp)
             reason = error.strerror or str(error)
             return (
-                f"hash-cache: cannot write to {self.folder} ({reason}); which secret values "
+                f"cannot write the hash-cache folder {self.folder} ({reason}); which secret values "
                 f"agent {agent} runs with is not remembered, so the next run that writes them "
                 "redeploys it"
             )
