@@ -8,11 +8,22 @@ from collections import deque
 from ..api.builds import LOG_LIMIT
 from ..errors import ActionError, InputError
 from ..log_tail import LogTailer
-from ..models import Build
+from ..models import Build, ServerAnswerError
 from ..units import human_seconds
 from .tools import Tools
 
 LAST_LINES_ON_FAILURE = 20
+
+
+LOG_LINE_LIMIT = 16_384  # characters of one build log line shown; the rest is counted
+
+
+def _bounded(line: str) -> str:
+    """A build log line as shown: a line of megabytes (a minified bundle echoed by a build
+    step) would flood the job's log; its start is enough to read it."""
+    if len(line) <= LOG_LINE_LIMIT:
+        return line
+    return f"{line[:LOG_LINE_LIMIT]}... ({len(line) - LOG_LINE_LIMIT:,} more characters)"
 
 
 class BuildTimedOut(ActionError):
@@ -38,9 +49,10 @@ class Follower:
         step = tailer.feed(window, requested_limit=LOG_LIMIT, has_more=has_more)
         if step.marker:
             out.line(step.marker)
-        for line in step.lines:
+        lines = [_bounded(line) for line in step.lines]
+        for line in lines:
             out.line(line)
-        self.last_lines.extend(step.lines)
+        self.last_lines.extend(lines)
 
     def follow(self, build: Build) -> Build:
         tools, out = self.tools, self.tools.out
@@ -53,8 +65,8 @@ class Follower:
             if not status.terminal:
                 try:
                     build = tools.builds.get_build(build.id)
-                except InputError:
-                    raise
+                except (InputError, ServerAnswerError):
+                    raise  # a wrong input, or an answer refused: contact was not lost
                 except ActionError as exc:
                     raise ActionError(
                         f"lost contact with Pipecat Cloud while following build {build.id}: "

@@ -36,9 +36,10 @@ def project_notices(target: Target) -> list[str]:
             "applies only when deploying an image)"
         )
     if project.unused:
+        docker = any(key.startswith("[docker]") for key in project.unused)
         notes.append(
             f"{PROJECT_FILE_NAME}: {', '.join(project.unused)} not used: `pcc deploy` does "
-            "nothing with these when deploying either ([docker] is read by `pcc docker "
-            "build-push`)"
+            "nothing with these when deploying either"
+            + (" ([docker] is read by `pcc docker build-push`)" if docker else "")
         )
     return notes

@@ -25,17 +25,21 @@ _LINE_COMMAND = re.compile(r"(^|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029])([^\S\n\
 # GitLab folds a log into sections at `section_start:` / `section_end:` markers; a terminal
 # (and GitLab's log view) obeys ANSI escapes, which can erase or overwrite a line just shown.
 _SECTION_MARKER = re.compile(r"section_(start|end):", re.IGNORECASE)
+# Control characters a terminal acts on (a carriage return overwrites the line shown, ESC and
+# CSI start escape sequences, NUL and the rest are not text): shown as `\xNN`. Tab and the
+# line breaks between a message's own lines stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
 
 
 def neutralise_commands(text: str) -> str:
     """`text` as it should be shown, never obeyed: `##vso[` becomes `#|#vso[`, a line
     starting with `::` is prefixed with `| `, a GitLab section marker reads `section_start|:`
-    and an escape character reads `\\x1b`, so a build log line (or a server's message) cannot
-    set a variable, mask or unmask text, fail the job, fold or hide lines, or overwrite what
-    was printed, whichever CI system prints it."""
+    and a control character (an escape, a carriage return) reads `\\x1b`, `\\x0d`, so a build
+    log line (or a server's message) cannot set a variable, mask or unmask text, fail the job,
+    fold or hide lines, or overwrite what was printed, whichever CI system prints it."""
     text = _HASH_COMMAND.sub("#|#", text)
     text = _SECTION_MARKER.sub(lambda m: f"section_{m.group(1)}|:", text)
-    text = text.replace("\x1b", "\\x1b").replace("\x9b", "\\x9b")  # ESC and CSI
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)  # ESC, CSI, CR, NUL...
     return _LINE_COMMAND.sub(r"\1\2| ::", text)
 
 

@@ -6,9 +6,9 @@ import pytest
 
 from pipecat_build.api.connection import ApiError
 from pipecat_build.errors import InputError
-from pipecat_build.flow.follow import BuildTimedOut, Follower
+from pipecat_build.flow.follow import LOG_LINE_LIMIT, BuildTimedOut, Follower
 from pipecat_build.flow.tools import Tools
-from pipecat_build.models import Build, BuildStatus
+from pipecat_build.models import Build, BuildStatus, ServerAnswerError
 from tests.unit.fakes import FakeCloud, FakeRun, RecordingReporter
 
 
@@ -84,3 +84,26 @@ def test_an_input_error_while_following_passes_unchanged(tools: Tools, cloud: Fa
     cloud.fail("get_build", InputError("api-url", "wrong"))
     with pytest.raises(InputError):
         Follower(tools).follow(build)
+
+
+def test_an_answer_refused_while_following_is_not_called_lost_contact(
+    tools: Tools, cloud: FakeCloud
+) -> None:
+    build = building(cloud, BuildStatus.BUILDING)
+    refused = ServerAnswerError("build b1: Pipecat Cloud's imageUri '$(x)' is not a reference")
+    cloud.fail("get_build", refused)
+    with pytest.raises(ServerAnswerError) as caught:
+        Follower(tools).follow(build)
+    assert "lost contact" not in str(caught.value)
+
+
+def test_a_huge_log_line_is_shown_cut_and_counted(
+    tools: Tools, cloud: FakeCloud, out: RecordingReporter
+) -> None:
+    build = cloud.builds.add(Build("b1", BuildStatus.SUCCESS, "h", "us-west"))
+    cloud.builds.logs["b1"] = ["x" * 200_000, "next"]
+    follower = Follower(tools)
+    follower.follow(build)
+    [huge] = [line for line in out.lines if line.startswith("xxx")]
+    assert huge == "x" * LOG_LINE_LIMIT + f"... ({200_000 - LOG_LINE_LIMIT:,} more characters)"
+    assert "next" in out.lines and huge in follower.last_lines

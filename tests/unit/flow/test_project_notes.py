@@ -41,3 +41,9 @@ def test_build_id_credentials_and_unused_tables_are_each_named() -> None:
     assert "image_credentials = 'hub' is not used" in notes[1]
     assert "[docker] x not used" in notes[2] and "pcc docker build-push" in notes[2]
 
+
+
+def test_unknown_build_keys_are_named_without_a_word_about_docker() -> None:
+    [note] = project_notices(target(project(unused=("[build] bogus", "[build.exclude] other"))))
+    assert "[build] bogus, [build.exclude] other not used" in note
+    assert "docker" not in note

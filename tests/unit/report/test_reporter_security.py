@@ -76,3 +76,13 @@ def test_gitlab_sections_and_terminal_escapes_are_shown_never_obeyed(hostile: st
     assert "\x1b" not in printed and "\x9b" not in printed
     assert not re.search(r"section_(start|end):", printed, re.IGNORECASE)
     assert "section_" in printed.lower() or "\\x1b" in printed or "\\x9b" in printed
+
+
+def test_a_carriage_return_or_nul_in_a_log_line_cannot_overwrite_what_is_shown() -> None:
+    stream = io.StringIO()
+    ConsoleReporter(stream).line("build failed\rbuild X: success\x00")
+    printed = stream.getvalue()
+    assert printed == "build failed\\x0dbuild X: success\\x00\n"
+    stream = io.StringIO()
+    ConsoleReporter(stream).error("first line\n\tsecond, indented")
+    assert "first line\n\tsecond, indented" in stream.getvalue(), "line breaks and tabs stay"
