@@ -75,7 +75,7 @@ def test_a_region_from_pcc_deploy_toml_names_the_file_in_a_plan_too(
     code, log = job(emulator, workspace, plan_only="true")
     assert code == 1, log
     error = error_line(log)
-    assert "pcc-deploy.toml: pcc-deploy.toml region 'mars-1' is not a region" in error
+    assert "pcc-deploy.toml: region 'mars-1' is not a region" in error
     assert "Input 'region'" not in error
     nothing_sent(emulator, log)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from ..errors import InputError
+from ..errors import ActionError, InputError
 from ..models import Build, CreateAnswer, UploadTicket, parse_time
 from ..retry_policy import RetryPolicy
 from .connection import AnswerLost, ApiConnection, ApiError, segment
@@ -13,6 +13,16 @@ from .transport import plain_http_allowed
 
 LOG_LIMIT = 10_000  # the endpoint's maximum: a whole log up to this size fits one answer
 TICKET_FALLBACK = 600.0  # unknown expiry: assume the documented 15 minutes, minus margin
+
+
+class RegionRefused(ActionError):
+    """Pipecat Cloud refused to take a build in `region` (unknown, or builds not enabled
+    there). The API layer does not know where the region came from: the flow names it."""
+
+    def __init__(self, region: str, detail: str) -> None:
+        super().__init__(f"region {detail}")
+        self.region = region
+        self.detail = detail
 
 
 class BuildsApi:
@@ -101,17 +111,16 @@ class BuildsApi:
             expires_at=expires,
         )
 
-    def _region_refused(self, region: str, detail: str) -> InputError:
+    def _region_refused(self, region: str, detail: str) -> RegionRefused:
         try:
             known = self.regions()
         except ApiError:
             known = []
         if known and region not in known:
-            return InputError(
-                "region", f"'{region}' is not a Pipecat Cloud region; use one of: "
-                f"{', '.join(known)}"
+            return RegionRefused(
+                region, f"'{region}' is not a Pipecat Cloud region; use one of: {', '.join(known)}"
             )
-        return InputError("region", f"'{region}' refused by Pipecat Cloud: {detail}")
+        return RegionRefused(region, f"'{region}' refused by Pipecat Cloud: {detail}")
 
     def create_build(self, upload_id: str, region: str, dockerfile: str) -> CreateAnswer:
         """Not idempotent: one attempt; a lost answer raises AnswerLost."""

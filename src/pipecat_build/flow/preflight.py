@@ -19,17 +19,17 @@ from .reuse import RegionResolver
 from .tools import Tools
 
 
-def _region_error(target: Target, region: str, offered: list[str]) -> InputError:
+def region_error(target: Target, detail: str) -> InputError:
+    """A region refused, named where it came from: the `region` input, a `services` entry, or
+    the very `pcc-deploy.toml` that set it."""
     source = target.sources.get("region", "region")
-    detail = (
-        f"'{region}' is not a region this organization offers; use one of: {', '.join(offered)}"
-    )
     if source == "region":
         return InputError("region", detail)
     if source == "services":
         return InputError("services", f"service {target.name}: region {detail}")
-    # pcc-deploy.toml: the source names the very file (`voice/pcc-deploy.toml region`).
-    return InputError(PROJECT_FILE_NAME, f"{source} {detail}", is_file=True)
+    # The source names the file: `voice/pcc-deploy.toml region`.
+    path = source.removesuffix(" region") or PROJECT_FILE_NAME
+    return InputError(path, f"region {detail}", is_file=True)
 
 
 def check_region(tools: Tools, regions: RegionResolver, target: Target) -> None:
@@ -42,7 +42,11 @@ def check_region(tools: Tools, regions: RegionResolver, target: Target) -> None:
         tools.out.debug(f"could not list the regions ({exc}); not checking {target.region}")
         return
     if offered and target.region not in offered:
-        raise _region_error(target, target.region, offered)
+        raise region_error(
+            target,
+            f"'{target.region}' is not a region this organization offers; use one of: "
+            f"{', '.join(offered)}",
+        )
 
 
 def check_secret_sets(tools: Tools, regions: RegionResolver, targets: tuple[Target, ...]) -> None:

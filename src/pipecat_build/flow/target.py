@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..api.builds import RegionRefused
 from ..config import Target
 from ..errors import ActionError, InputError
 from ..models import Build, BuildStatus, CreateAnswer
@@ -14,7 +15,7 @@ from .create import create, spread_then_look
 from .deploy import deploy
 from .follow import BuildTimedOut, Follower
 from .pack import Packed, ensure_archive, pack
-from .preflight import check_region
+from .preflight import check_region, region_error
 from .project_notes import project_notices
 from .reuse import RegionResolver, find_reusable, find_running_or_done
 from .tools import Tools
@@ -168,7 +169,10 @@ class TargetFlow:
             self._archive = packed.path
         with out.group("Upload the build context"):
             key = BuildKey(packed.context_hash, key.region, key.dockerfile)
-            ticket = upload(tools, packed, key.region)
+            try:
+                ticket = upload(tools, packed, key.region)
+            except RegionRefused as refused:  # say where the region came from
+                raise region_error(target, refused.detail) from None
         with out.group("Start the build"):
             answer = None
             if not tools.settings.force:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pipecat_build.api.builds import BuildsApi
+from pipecat_build.api.builds import BuildsApi, RegionRefused
 from pipecat_build.api.connection import AnswerLost, ApiConnection, ApiError, api_timeout
 from pipecat_build.api.transport import HttpClient, HttpResponse
 from pipecat_build.errors import InputError
@@ -72,7 +72,7 @@ def sent(emu: Emulator, path: str) -> int:
 def test_client_errors_other_than_429_are_sent_once(emu: Emulator, call: Any, status: int) -> None:
     sleeps: list[float] = []
     api, _ = client(emu, sleeps)
-    with pytest.raises((ApiError, InputError)) as caught:
+    with pytest.raises((ApiError, InputError, RegionRefused)) as caught:
         call(api)
     # A refused region is followed by one look at the valid ones (GET /v1/regions).
     refused = [r for r in emu.requests if r.path != "/v1/regions"]
@@ -83,10 +83,11 @@ def test_client_errors_other_than_429_are_sent_once(emu: Emulator, call: Any, st
 
 def test_an_unknown_region_is_refused_with_the_valid_ones(emu: Emulator) -> None:
     api, _ = client(emu, [])
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(RegionRefused) as caught:
         api.request_upload("mars-north")
-    assert caught.value.input_name == "region"
-    assert "'mars-north' is not a Pipecat Cloud region; use one of: us-west" in str(caught.value)
+    assert caught.value.region == "mars-north"
+    assert caught.value.detail.startswith("'mars-north' is not a Pipecat Cloud region; use one of")
+    assert "us-west" in caught.value.detail
 
 
 def test_a_rejected_key_is_sent_once(emu: Emulator) -> None:

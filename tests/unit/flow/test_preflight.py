@@ -72,7 +72,7 @@ def test_a_region_from_the_file_names_the_file(workspace: Path, cloud: FakeCloud
     with pytest.raises(InputError) as caught:
         check_regions(workspace, cloud)
     assert caught.value.is_file
-    assert str(caught.value).startswith("pcc-deploy.toml: pcc-deploy.toml region 'xx-north'")
+    assert str(caught.value).startswith("pcc-deploy.toml: region 'xx-north'")
 
 
 def test_a_region_listing_that_fails_is_not_a_reason_to_stop(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pipecat_build.api.builds import RegionRefused
 from pipecat_build.api.connection import AnswerLost, ApiError
 from pipecat_build.config import Settings
 from pipecat_build.errors import InputError
@@ -484,3 +485,20 @@ def test_a_region_not_offered_fails_before_anything_is_uploaded_or_planned(
     assert "'xx-north' is not a region this organization offers" in caught.value.detail
     assert cloud.storage.posts == 0 and cloud.builds.created() == []
     assert "it needs a build" not in out.text
+
+
+def test_a_region_the_service_refuses_at_upload_is_named_where_it_came_from(
+    workspace: Path, cloud: FakeCloud, out: RecordingReporter, run: FakeRun
+) -> None:
+    """Offered, but builds not enabled there: only the upload-url call finds out, and the error
+    names the pcc-deploy.toml that set the region, not the `region` input."""
+    (workspace / "pcc-deploy.toml").write_text('region = "eu-central"\n')
+    cloud.fail("request_upload", RegionRefused("eu-central", "'eu-central' refused by Pipecat "
+                                               "Cloud: Cloud builds are not enabled"))
+    with pytest.raises(InputError) as caught:
+        run_one(settings_for(workspace), cloud, out, run)
+    assert caught.value.is_file
+    assert str(caught.value) == (
+        "pcc-deploy.toml: region 'eu-central' refused by Pipecat Cloud: Cloud builds are not "
+        "enabled"
+    )
