@@ -1,7 +1,8 @@
 """Step 0, once per run before any target is packed: the mistakes the API can reveal without a
 build. For a run that deploys, a secret set that does not exist while no `secrets` would
-create it, or that lives in another region than the agent (a deploy bound to it is refused);
-a plan's legs deploy later, with their own `secrets`.
+create it, or that lives in another region than the agent (a deploy bound to it is refused),
+and an existing agent in another region than the build would be; a plan's legs deploy later,
+with their own `secrets`.
 
 A region the organization does not offer (`GET /v1/regions`) is named by where the value came
 from (an input, a `services` entry, a `pcc-deploy.toml`). A run that packs checks it when its
@@ -88,6 +89,30 @@ def _set_error(origin: str, detail: str) -> InputError:
     return InputError(origin if origin in ("secret-set", "services") else "secret-set", detail)
 
 
+def check_agent_regions(tools: Tools, regions: RegionResolver, targets: tuple[Target, ...]) -> None:
+    """An agent that exists lives in one region, and deploys only builds of that region: a
+    build elsewhere would be made, uploaded and waited for, then refused."""
+    for target in targets:
+        spec = target.deploy
+        if spec is None:
+            continue
+        agent = tools.agents.get(spec.agent)
+        region = regions.region_for(target.region)
+        if agent is None or not agent.region or agent.region == region:
+            continue
+        detail = (
+            f"'{region}' is not the region of agent {spec.agent} ({agent.region}), which "
+            f"deploys only builds of its region; build in {agent.region} or deploy to another "
+            "agent"
+        )
+        if not target.region:
+            raise InputError(
+                target.input_for("region"),
+                f"is empty, so the build would be in the organization's default region: {detail}",
+            )
+        raise region_error(target, detail)
+
+
 def preflight(tools: Tools, regions: RegionResolver) -> None:
     """Raises an `InputError` (the run ends before packing) for a mistake found."""
     mode, targets = tools.settings.mode, tools.settings.targets
@@ -96,3 +121,5 @@ def preflight(tools: Tools, regions: RegionResolver) -> None:
             check_region(tools, regions, target)
     if mode.deploys_now:
         check_secret_sets(tools, regions, targets)
+        if mode.packs:  # a build-id or image deploy checks its own region against the agent
+            check_agent_regions(tools, regions, targets)

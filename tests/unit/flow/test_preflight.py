@@ -14,7 +14,13 @@ from pipecat_build.errors import InputError
 from pipecat_build.flow.preflight import check_region, preflight
 from pipecat_build.flow.reuse import RegionResolver
 from pipecat_build.models import SecretSet, SecretSetStatus
-from tests.unit.fakes import FakeCloud, RecordingReporter, make_tools, settings_for
+from tests.unit.fakes import (
+    FakeCloud,
+    RecordingReporter,
+    make_tools,
+    serving_agent,
+    settings_for,
+)
 
 
 def check(workspace: Path, cloud: FakeCloud, *, plan: bool = False, **inputs: str) -> None:
@@ -117,3 +123,21 @@ def test_a_set_in_another_region_than_the_agent_fails(
         check(workspace, cloud, agent_name="bot", secret_set="eu-env")
     assert "is in region eu-central, but agent bot deploys in us-west" in caught.value.detail
     check(workspace, cloud, agent_name="bot", secret_set="eu-env", region="eu-central")
+
+
+def test_an_agent_in_another_region_fails_before_anything_is_built(
+    workspace: Path, cloud: FakeCloud
+) -> None:
+    """The agent deploys only builds of its region: found before packing, not after a build."""
+    cloud.agents.add(serving_agent("bot", "d-1", region="eu-central"))
+    with pytest.raises(InputError) as caught:
+        check(workspace, cloud, agent_name="bot")
+    assert caught.value.input_name == "region"
+    assert "organization's default region" in caught.value.detail
+    assert "not the region of agent bot (eu-central)" in caught.value.detail
+    (workspace / "pcc-deploy.toml").write_text('region = "us-west"\n')
+    with pytest.raises(InputError) as caught:
+        check(workspace, cloud, agent_name="bot")
+    assert str(caught.value).startswith("pcc-deploy.toml: region 'us-west' is not the region")
+    check(workspace, cloud, agent_name="bot", region="eu-central")  # its own region: fine
+    check(workspace, cloud, agent_name="bot", plan_only="true")  # a plan deploys nothing
