@@ -115,6 +115,9 @@ def test_the_api_layer_and_the_archive_know_nothing_of_configuration_or_the_flow
             assert reached == set(), f"{name} reaches {sorted(reached)}"
 
 
+_ENV_READERS = ("environ", "environb", "getenv", "getenvb")
+
+
 def test_nothing_below_the_front_doors_reads_the_process_environment() -> None:
     readers = []
     for path in PACKAGE.rglob("*.py"):
@@ -124,9 +127,13 @@ def test_nothing_below_the_front_doors_reads_the_process_environment() -> None:
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Attribute)
-                and node.attr in ("environ", "getenv")
+                and node.attr in _ENV_READERS
                 and isinstance(node.value, ast.Name)
                 and node.value.id == "os"
+            ) or (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "os"
+                and any(alias.name in _ENV_READERS for alias in node.names)
             ):
                 readers.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert readers == []
