@@ -123,6 +123,7 @@ class _Candidate:
 class _State:
     counts: dict[Exclusion, RuleCount] = field(default_factory=dict)
     skipped: list[SkippedEntry] = field(default_factory=list)
+    tagged: list[str] = field(default_factory=list)  # folders left out by their CACHEDIR.TAG
     warnings: list[Warning_] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     never_packed: frozenset[str] = frozenset()  # absolute paths, see _never_packed
@@ -323,6 +324,7 @@ def _walk(base: Path, rules: _Rules, state: _State, include_git: bool) -> Iterat
                     continue
                 if _is_tagged_cache(entry.path):
                     state.count((rel, CACHEDIR_SOURCE), folders=1)
+                    state.tagged.append(rel)
                     state.notices.append(
                         f"{display_path(rel)} is left out of the context, as it holds a "
                         f"{CACHEDIR_TAG} (a cache folder, such as the hash cache's); pcc "
@@ -536,6 +538,12 @@ def _why_dockerfile_missing(df_arc: str, cli_rules: CliRules | None, state: _Sta
             return (
                 f"{display_path(df_arc)} is not packed: {display_path(skipped.path)} "
                 f"is a {skipped.kind}"
+            )
+    for folder in state.tagged:
+        if df_arc.startswith(folder + "/"):
+            return (
+                f"{display_path(df_arc)} is not packed: {display_path(folder)} holds a "
+                f"{CACHEDIR_TAG} (a cache folder); move the Dockerfile or remove the tag"
             )
     return f"{display_path(df_arc)} is not packed into the context; check the ignore rules"
 

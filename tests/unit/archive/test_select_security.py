@@ -75,3 +75,14 @@ def test_an_ignore_file_linked_inside_the_context_is_read(ctx: Path) -> None:
     (ctx / "rules").write_text("src\n")
     (ctx / ".dockerignore").symlink_to(ctx / "rules")
     assert "src/app.py" not in names(ctx)
+
+
+def test_a_dockerfile_inside_a_tagged_folder_is_named_with_the_tag(ctx: Path) -> None:
+    (ctx / "docker").mkdir()
+    (ctx / "docker" / "CACHEDIR.TAG").write_text(SIGNATURE)
+    (ctx / "docker" / "Dockerfile").write_text("FROM scratch\n")
+    with pytest.raises(InputError) as caught:
+        select_context(ctx, "docker/Dockerfile", SelectionOptions())
+    assert caught.value.input_name == "dockerfile"
+    assert "docker holds a CACHEDIR.TAG" in caught.value.detail
+    assert "ignore rules" not in caught.value.detail
