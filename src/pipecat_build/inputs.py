@@ -179,7 +179,12 @@ class Vocabulary:
             spec = BY_NAME[match.group("name")]
             return f"{match.group('verb')} `{spec.flag}` / {spec.env}"
 
-        return _NAMED.sub(named, _SETTING.sub(rewrite, text))
+        def bracketed(match: re.Match[str]) -> str:  # "(build-id)" -> "(--build-id / ...)"
+            spec = BY_NAME[match.group("name")]
+            return f"({match.group('from') or ''}{spec.flag} / {spec.env})"
+
+        text = _NAMED.sub(named, _SETTING.sub(rewrite, text))
+        return _BRACKETED.sub(bracketed, text)
 
     def help(self, spec: Input) -> str:
         """An input's help text in this front door's words: the CLI's names a bool's two
@@ -212,6 +217,9 @@ _NAMED = re.compile(
     + _NAMES + r")(?![\w-])`?(?!:)"
 )
 _TICKED = re.compile(r"`(?P<name>" + _NAMES + r")`")
+# An input named alone in brackets, as messages say where a value came from: "(build-id)",
+# "(from region)".
+_BRACKETED = re.compile(r"\((?P<from>from )?(?P<name>" + _NAMES + r")\)")
 _TICKED_IS = re.compile(r"`(?P<name>" + _NAMES + r")` is `(?P<value>[\w.-]+)`")
 ACTION = Vocabulary(cli=False)
 CLI = Vocabulary(cli=True)

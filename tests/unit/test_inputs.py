@@ -50,3 +50,13 @@ def test_the_readme_lists_every_input_with_its_default() -> None:
         default = f"`{spec.default}`" if spec.default else "empty"
         default = "required" if spec.required else default
         assert f"| `{spec.name}` | {default} |" in readme, spec.name
+
+
+def test_an_input_named_in_brackets_is_spoken_as_the_clis_flag() -> None:
+    said = "image pull secret set x does not exist (image-credentials); region 'y' (from region)"
+    assert CLI.speak(said) == (
+        "image pull secret set x does not exist (--image-credentials / "
+        "PIPECAT_IMAGE_CREDENTIALS); region 'y' (from --region / PIPECAT_REGION)"
+    )
+    assert ACTION.speak(said) == said
+    assert CLI.speak("(from pcc-deploy.toml region) (b)") == "(from pcc-deploy.toml region) (b)"
