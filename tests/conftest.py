@@ -36,6 +36,22 @@ def emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture
+def deploy_emulator(emulator: Emulator) -> Iterator[Emulator]:
+    """The suite's emulator with short build, deploy and secret-set timings; after the test,
+    the service dropped no body field (the client sent only fields the spec defines)."""
+    config = emulator.config
+    config.pending_seconds, config.building_seconds = 0.05, 0.2
+    config.deploy_reconcile_seconds = 0.3
+    config.deploy_creating_seconds = 0.1
+    config.deploy_validating_seconds = 0.2
+    config.deploy_draining_seconds = 0.1
+    config.crash_restart_seconds = 0.05
+    config.secret_pending_seconds = 0.3
+    yield emulator
+    assert emulator.dropped_fields == []
+
+
+@pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     """A checkout holding the example agent at its root."""
     root = tmp_path / "workspace"

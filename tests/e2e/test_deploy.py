@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +23,8 @@ TRACEBACK_LAST_LINE = "KeyError: 'OPENAI_API_KEY'"
 
 
 @pytest.fixture
-def emu(emulator: Emulator) -> Iterator[Emulator]:
-    """The suite's emulator with short build and deploy timings; after every test, the
-    service dropped no body field (the client sent only fields the spec defines)."""
-    config = emulator.config
-    config.pending_seconds, config.building_seconds = 0.05, 0.2
-    config.deploy_reconcile_seconds = 0.3
-    config.deploy_creating_seconds = 0.1
-    config.deploy_validating_seconds = 0.2
-    config.deploy_draining_seconds = 0.1
-    config.crash_restart_seconds = 0.05
-    config.secret_pending_seconds = 0.3
-    yield emulator
-    assert emulator.dropped_fields == []
+def emu(deploy_emulator: Emulator) -> Emulator:
+    return deploy_emulator
 
 
 def deploy(emu: Emulator, workspace: Path, files: Path, **inputs: str) -> ActionRun:

@@ -5,7 +5,6 @@ agent (twice: the second run finds it gone), and a preview agent's shortened nam
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,15 +18,8 @@ HASH = "0123456789abcdef"
 
 
 @pytest.fixture
-def emu(emulator: Emulator) -> Iterator[Emulator]:
-    config = emulator.config
-    config.deploy_reconcile_seconds = 0.1
-    config.deploy_creating_seconds = 0.05
-    config.deploy_validating_seconds = 0.1
-    config.deploy_draining_seconds = 0.05
-    config.secret_pending_seconds = 0.05
-    yield emulator
-    assert emulator.dropped_fields == []
+def emu(deploy_emulator: Emulator) -> Emulator:
+    return deploy_emulator
 
 
 def run(emu: Emulator, workspace: Path, **inputs: str) -> InProcessRun:

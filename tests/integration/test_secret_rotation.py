@@ -6,7 +6,6 @@ restarts nothing when it can know (hash-cache), and redeploys, saying why, when 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,16 +15,8 @@ from tests.action_harness import TEST_KEY, InProcessRun, run_in_process
 
 
 @pytest.fixture
-def emu(emulator: Emulator) -> Iterator[Emulator]:
-    config = emulator.config
-    config.pending_seconds, config.building_seconds = 0.05, 0.2
-    config.deploy_reconcile_seconds = 0.2
-    config.deploy_creating_seconds = 0.05
-    config.deploy_validating_seconds = 0.1
-    config.deploy_draining_seconds = 0.05
-    config.secret_pending_seconds = 0.1
-    yield emulator
-    assert emulator.dropped_fields == []
+def emu(deploy_emulator: Emulator) -> Emulator:
+    return deploy_emulator
 
 
 def deploy(emu: Emulator, workspace: Path, token: str, **inputs: str) -> InProcessRun:
