@@ -7,6 +7,17 @@ input, or a CLI flag and its environment variable).
 
 from __future__ import annotations
 
+SHOWN_LENGTH = 60  # characters of a refused value that an error shows
+
+
+def shown(value: str, limit: int = SHOWN_LENGTH) -> str:
+    """A refused value as an error quotes it: cut to `limit` characters (a value of 10,000
+    characters stays short) and control characters escaped, so the message stays one line."""
+    text = value if len(value) <= limit else value[:limit] + "…"
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+
 
 class ActionError(Exception):
     """A failure whose message is shown to the user as is, without a traceback."""

@@ -43,6 +43,14 @@ class Input:
     def env(self) -> str:
         return "PIPECAT_" + self.name.upper().replace("-", "_")
 
+    def takes(self, value: str) -> bool:
+        """Whether `value` is one this input names as a setting (`secret-files: exclude`,
+        `deploy: true`): a choice or a boolean word. Prose that only looks like one
+        (`build-id: a step`, `hash-cache: cannot`) is not."""
+        if self.kind == "bool":
+            return value in ("true", "false")
+        return value in self.choices
+
     @property
     def flag(self) -> str:
         return "--" + self.name
@@ -173,7 +181,7 @@ class Vocabulary:
 
         def rewrite(match: re.Match[str]) -> str:
             name, value = match.group("name"), match.group("value")
-            return self.setting(name, value)
+            return self.setting(name, value) if BY_NAME[name].takes(value) else match.group(0)
 
         def named(match: re.Match[str]) -> str:  # "set secret-set" -> "set `--secret-set` ..."
             spec = BY_NAME[match.group("name")]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .errors import ActionError
+from .errors import ActionError, shown
 
 
 def parse_time(value: object) -> float | None:
@@ -78,11 +78,6 @@ class ServerAnswerError(ActionError):
     """A value in the server's answer that must not be passed on (an output, a deploy)."""
 
 
-def _shown(value: str) -> str:
-    cut = value[:80] + ("…" if len(value) > 80 else "")
-    return cut.encode("unicode_escape").decode("ascii")
-
-
 def is_image_reference(value: str) -> bool:
     return len(value) <= IMAGE_REFERENCE_MAX and IMAGE_REFERENCE.fullmatch(value) is not None
 
@@ -132,13 +127,13 @@ class Build:
         build_id = str(raw.get("id") or "")
         if build_id and not SERVER_ID.fullmatch(build_id):
             raise ServerAnswerError(
-                f"Pipecat Cloud answered a build id that is not one ('{_shown(build_id)}'); "
+                f"Pipecat Cloud answered a build id that is not one ('{shown(build_id, 80)}'); "
                 "refusing to use it"
             )
         image_uri = _str(raw.get("imageUri"))
         if image_uri and not is_image_reference(image_uri):
             raise ServerAnswerError(
-                f"build {build_id}: Pipecat Cloud's imageUri '{_shown(image_uri)}' is not a "
+                f"build {build_id}: Pipecat Cloud's imageUri '{shown(image_uri, 80)}' is not a "
                 "container image reference; refusing to pass it on as image-uri"
             )
         return cls(

@@ -60,3 +60,12 @@ def test_an_input_named_in_brackets_is_spoken_as_the_clis_flag() -> None:
     )
     assert ACTION.speak(said) == said
     assert CLI.speak("(from pcc-deploy.toml region) (b)") == "(from pcc-deploy.toml region) (b)"
+
+
+def test_prose_that_only_looks_like_a_setting_is_left_as_it_is() -> None:
+    for prose in ("cannot be used with build-id: a step builds", "hash-cache: cannot write",
+                  "left out of the context: it holds a CACHEDIR.TAG"):
+        assert CLI.speak(prose) == prose
+    assert CLI.speak("set `delete-secret-set: true`") == (
+        "set `--delete-secret-set` (or PIPECAT_DELETE_SECRET_SET=true)"
+    )

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from ..api.transport import is_loopback
 from ..archive.hash_cache import holds_only_cache_files
-from ..errors import InputError
+from ..errors import InputError, shown
 from ..inputs import API_KEY_EXAMPLE, DEFAULT_API_URL
 from ..models import IMAGE_REFERENCE, IMAGE_REFERENCE_MAX
 
@@ -33,7 +33,6 @@ MAX_PARALLEL_LIMIT = 256
 MAX_SECONDS = 7 * 24 * 3600.0  # a week: longer waits overflow timers and are never meant
 MAX_KEY_LENGTH = 4096
 MAX_URL_LENGTH = 2048
-SHOWN_LENGTH = 60  # characters of a refused value that an error shows
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit and \d accept '²' and '٣'
 _Choice = TypeVar("_Choice", bound=str)
 
@@ -44,15 +43,6 @@ def _whole(text: str) -> int:
     digits = text.lstrip("+-").lstrip("0")
     value = int(digits[:18] or "0") if len(digits) <= 18 else 10**18
     return -value if text.startswith("-") else value
-
-
-def shown(raw: str) -> str:
-    """A refused value as an error quotes it: control characters escaped, so the message stays
-    one line, and cut to SHOWN_LENGTH characters (a value of 10,000 characters stays short)."""
-    text = raw if len(raw) <= SHOWN_LENGTH else raw[:SHOWN_LENGTH] + "…"
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
-    )
 
 
 def clean_api_key(name: str, raw: str) -> str:

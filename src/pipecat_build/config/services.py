@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, shown
 from . import cleaners as clean
 from .targets import DeployInputs, Target, target_from_folder
 
@@ -87,7 +87,7 @@ def _services_text(raw: str, workspace: Path) -> tuple[str, str]:
     if root not in manifest.parents or not is_file:
         raise InputError(
             "services",
-            f"'{clean.shown(text)}' is neither YAML (name: {{context: folder}}) nor a manifest "
+            f"'{shown(text)}' is neither YAML (name: {{context: folder}}) nor a manifest "
             "file in the workspace",
         )
     try:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..cancellation import Cancelled, install_handlers
+from ..config.cleaners import FALSE_WORDS, TRUE_WORDS
 from ..inputs import CLI, INPUTS
 from ..outputs import OUTPUT_BY_NAME
 from ..report.reporter import ConsoleReporter
@@ -30,8 +31,9 @@ from ..runtime import Runtime
 # Whitespace, quotes, `$`, backquote, `\\`, `;`, `&`, `|`, `<`, `>`, `(`, `)` and `~` (tilde
 # expansion after `=` or `:`) need quotes.
 _SHELL_SAFE = re.compile(r"(?:[A-Za-z0-9_./:@%+,=?*\[\]{}!^-][A-Za-z0-9_./:@%+,=?*\[\]{}!^#-]*)?")
-TRUE_VALUES = ("true", "yes", "on", "1")
-FALSE_VALUES = ("false", "no", "off", "0")
+# The words a boolean input takes, as its variable is cleaned (an empty flag value is no word).
+TRUE_VALUES = TRUE_WORDS
+FALSE_VALUES = FALSE_WORDS - {""}
 
 
 class Switch(argparse.Action):
@@ -58,7 +60,7 @@ class Switch(argparse.Action):
             setattr(namespace, self.dest, "false" if negated else "true")
             return
         word = str(values).strip().lower()
-        if negated or word not in TRUE_VALUES + FALSE_VALUES:
+        if negated or word not in TRUE_VALUES | FALSE_VALUES:
             parser.error(
                 f"{option_string}: '{values}' is not true or false; use {self.option_strings[0]}, "
                 f"{self.option_strings[1]} or {self.option_strings[0]}=true|false"
