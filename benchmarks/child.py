@@ -21,10 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from contexts import cli_members
 
-from pipecat_build.archive.hash_cache import HashCache
+from pipecat_build.archive.hash_cache import HashCache, cache_key
 from pipecat_build.archive.select import select_context
 from pipecat_build.archive.stream_digest import digest_stream
 from pipecat_build.archive.tar_stream import write_archive
+
+CACHE_KEY = cache_key("pk_test_cache")  # the key a run derives from its API key
 
 CHUNK = 1 << 20
 
@@ -49,7 +51,7 @@ def ours(root: Path, out_path: Path, compression: str, cache: Path | None) -> di
         result = write_archive(members, out, "fast" if compression == "fast" else "cli")
         seconds = time.perf_counter() - start
     if cache is not None:
-        warning = HashCache(cache).remember(
+        warning = HashCache(cache, key=CACHE_KEY).remember(
             result.stream_key, result.context_hash, result.archive_bytes
         )
         if warning:
@@ -62,7 +64,7 @@ def hit(root: Path, cache: Path) -> dict[str, object]:
     start = time.perf_counter()
     selection = select_context(root, "Dockerfile")
     digest = digest_stream(selection.members, "cli")
-    remembered = HashCache(cache).recall(digest.key)
+    remembered = HashCache(cache, key=CACHE_KEY).recall(digest.key)
     seconds = time.perf_counter() - start
     if remembered is None:
         raise SystemExit(f"no remembered hash for {root.name} in {cache} (run cli first)")

@@ -96,12 +96,14 @@ class HashCache:
     """A bounded folder of remembered hashes; created on the first remember."""
 
     def __init__(
-        self, folder: Path, max_entries: int = DEFAULT_MAX_ENTRIES, *, key: bytes = b""
+        self, folder: Path, max_entries: int = DEFAULT_MAX_ENTRIES, *, key: bytes
     ) -> None:
         """`key`: what entries are authenticated with (`cache_key(api_key)`); runs share
         entries only when they hold the same key."""
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
+        if not key:
+            raise ValueError("a hash cache needs a key: entries anyone can compute are forgeable")
         self.folder = Path(folder)
         self.max_entries = max_entries
         self._key = key

@@ -19,11 +19,14 @@ from pipecat_build.archive.hash_cache import (
     TEMP_PREFIX,
     HashCache,
     Remembered,
+    cache_key,
 )
 from pipecat_build.archive.members import Member
 from pipecat_build.archive.stream_digest import digest_stream
 from pipecat_build.archive.stream_key import StreamKey
 from pipecat_build.archive.tar_stream import write_archive
+
+CACHE_KEY = cache_key("pk_test_cache")  # the key a run derives from its API key
 
 
 def key(n: int, compression: str = "cli") -> StreamKey:
@@ -50,7 +53,7 @@ def members_of(root: Path) -> list[Member]:
 
 
 def test_remember_then_recall(tmp_path: Path) -> None:
-    cache = HashCache(tmp_path / "cache")
+    cache = HashCache(tmp_path / "cache", key=CACHE_KEY)
     assert cache.recall(key(1)) is None
     assert cache.remember(key(1), "0123456789abcdef", 1234) is None
     assert cache.recall(key(1)) == Remembered("0123456789abcdef", 1234)
@@ -60,7 +63,7 @@ def test_remember_then_recall(tmp_path: Path) -> None:
 
 def test_folder_is_created_on_demand_and_recall_does_not_create_it(tmp_path: Path) -> None:
     folder = tmp_path / "a" / "b" / "cache"
-    cache = HashCache(folder)
+    cache = HashCache(folder, key=CACHE_KEY)
     assert cache.recall(key(1)) is None
     assert not folder.exists()
     assert cache.remember(key(1), hash_of(1), 1) is None
@@ -68,7 +71,7 @@ def test_folder_is_created_on_demand_and_recall_does_not_create_it(tmp_path: Pat
 
 
 def test_every_field_of_the_key_matters(tmp_path: Path) -> None:
-    cache = HashCache(tmp_path)
+    cache = HashCache(tmp_path, key=CACHE_KEY)
     base = StreamKey("ab" * 32, "cli", 9, 0, "1.2.13", 1)
     cache.remember(base, hash_of(1), 10)
     variants = [
@@ -85,7 +88,7 @@ def test_every_field_of_the_key_matters(tmp_path: Path) -> None:
 
 
 def test_an_entry_copied_under_another_keys_name_is_not_believed(tmp_path: Path) -> None:
-    cache = HashCache(tmp_path)
+    cache = HashCache(tmp_path, key=CACHE_KEY)
     cache.remember(key(1), hash_of(1), 1)
     cache.entry_path(key(1)).rename(cache.entry_path(key(2)))
     assert cache.recall(key(2)) is None
@@ -118,7 +121,7 @@ def _write_then_change(root: Path, change: str) -> tuple[StreamKey, StreamKey, s
 
 @pytest.mark.parametrize("change", ["byte", "mode", "rename", "add"])
 def test_any_change_to_the_stream_misses(tmp_path: Path, change: str) -> None:
-    cache = HashCache(tmp_path / "cache")
+    cache = HashCache(tmp_path / "cache", key=CACHE_KEY)
     written, now, context_hash = _write_then_change(tmp_path / "ctx", change)
     assert cache.remember(written, context_hash, 1) is None
     assert cache.recall(written) == Remembered(context_hash, 1)
@@ -126,7 +129,7 @@ def test_any_change_to_the_stream_misses(tmp_path: Path, change: str) -> None:
 
 
 def test_an_unchanged_context_hits_with_the_hash_write_archive_gave(tmp_path: Path) -> None:
-    cache = HashCache(tmp_path / "cache")
+    cache = HashCache(tmp_path / "cache", key=CACHE_KEY)
     written, now, context_hash = _write_then_change(tmp_path / "ctx", "none")
     assert now == written
     cache.remember(written, context_hash, 99)
@@ -134,7 +137,7 @@ def test_an_unchanged_context_hits_with_the_hash_write_archive_gave(tmp_path: Pa
 
 
 def test_truncated_entries_are_ignored_and_rewritten(tmp_path: Path) -> None:
-    cache = HashCache(tmp_path)
+    cache = HashCache(tmp_path, key=CACHE_KEY)
     cache.remember(key(1), hash_of(1), 555)
     path = cache.entry_path(key(1))
     whole = path.read_bytes()
@@ -147,7 +150,7 @@ def test_truncated_entries_are_ignored_and_rewritten(tmp_path: Path) -> None:
 
 
 def test_any_flipped_byte_is_noticed(tmp_path: Path) -> None:
-    cache = HashCache(tmp_path)
+    cache = HashCache(tmp_path, key=CACHE_KEY)
     cache.remember(key(1), hash_of(1), 555)
     path = cache.entry_path(key(1))
     whole = path.read_bytes()
@@ -166,7 +169,7 @@ def test_any_flipped_byte_is_noticed(tmp_path: Path) -> None:
     "content", [b"", b"\x00" * 300, b"garbage", "é".encode() * 100, b"x" * 100_000]
 )
 def test_garbage_entries_are_misses(tmp_path: Path, content: bytes) -> None:
-    cache = HashCache(tmp_path)
+    cache = HashCache(tmp_path, key=CACHE_KEY)
     cache.entry_path(key(1)).write_bytes(content)
     assert cache.recall(key(1)) is None
     assert cache.remember(key(1), hash_of(1), 1) is None
@@ -174,7 +177,7 @@ def test_garbage_entries_are_misses(tmp_path: Path, content: bytes) -> None:
 
 
 def test_a_folder_where_an_entry_should_be_is_a_miss_and_a_warning(tmp_path: Path) -> None:
-    cache = HashCache(tmp_path)
+    cache = HashCache(tmp_path, key=CACHE_KEY)
     cache.entry_path(key(1)).mkdir()
     assert cache.recall(key(1)) is None
     warning = cache.remember(key(1), hash_of(1), 1)
@@ -182,7 +185,7 @@ def test_a_folder_where_an_entry_should_be_is_a_miss_and_a_warning(tmp_path: Pat
 
 
 def test_the_bound_holds_and_the_oldest_go_first(tmp_path: Path) -> None:
-    cache = HashCache(tmp_path, max_entries=5)
+    cache = HashCache(tmp_path, max_entries=5, key=CACHE_KEY)
     for n in range(5):
         cache.remember(key(n), hash_of(n), n)
         os.utime(cache.entry_path(key(n)), ns=(10**18 + n, 10**18 + n))  # distinct ages
@@ -199,7 +202,7 @@ def test_the_bound_holds_and_the_oldest_go_first(tmp_path: Path) -> None:
 
 
 def test_many_remembers_never_exceed_the_bound(tmp_path: Path) -> None:
-    cache = HashCache(tmp_path, max_entries=7)
+    cache = HashCache(tmp_path, max_entries=7, key=CACHE_KEY)
     for n in range(40):
         assert cache.remember(key(n), hash_of(n), n) is None
         assert len(entries(tmp_path)) <= 7
@@ -215,12 +218,12 @@ def test_stale_temp_files_are_swept_fresh_ones_kept(tmp_path: Path) -> None:
     os.utime(stale, ns=old)
     other = tmp_path / "README"
     other.write_text("not ours")
-    HashCache(tmp_path).remember(key(1), hash_of(1), 1)
+    HashCache(tmp_path, key=CACHE_KEY).remember(key(1), hash_of(1), 1)
     assert not stale.exists() and fresh.exists() and other.exists()
 
 
 def test_no_temp_file_is_left_behind(tmp_path: Path) -> None:
-    cache = HashCache(tmp_path)
+    cache = HashCache(tmp_path, key=CACHE_KEY)
     for n in range(10):
         cache.remember(key(n), hash_of(n), n)
     assert all(not p.name.startswith(TEMP_PREFIX) for p in tmp_path.iterdir())
@@ -229,18 +232,18 @@ def test_no_temp_file_is_left_behind(tmp_path: Path) -> None:
 def test_a_file_in_place_of_the_folder_is_a_warning_not_a_crash(tmp_path: Path) -> None:
     blocker = tmp_path / "cache"
     blocker.write_text("a file")
-    cache = HashCache(blocker)
+    cache = HashCache(blocker, key=CACHE_KEY)
     assert cache.recall(key(1)) is None
     warning = cache.remember(key(1), hash_of(1), 1)
     assert warning is not None
     assert str(blocker) in warning and "\n" not in warning
-    nested = HashCache(blocker / "sub")
+    nested = HashCache(blocker / "sub", key=CACHE_KEY)
     assert nested.remember(key(1), hash_of(1), 1) is not None
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_a_read_only_folder_is_a_warning_and_recall_still_works(tmp_path: Path) -> None:
-    cache = HashCache(tmp_path / "cache")
+    cache = HashCache(tmp_path / "cache", key=CACHE_KEY)
     cache.remember(key(1), hash_of(1), 1)
     (tmp_path / "cache").chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
@@ -252,19 +255,19 @@ def test_a_read_only_folder_is_a_warning_and_recall_still_works(tmp_path: Path) 
 
 
 def test_bad_arguments_are_programming_errors(tmp_path: Path) -> None:
-    cache = HashCache(tmp_path)
+    cache = HashCache(tmp_path, key=CACHE_KEY)
     with pytest.raises(ValueError):
         cache.remember(key(1), "XYZ", 1)
     with pytest.raises(ValueError):
         cache.remember(key(1), hash_of(1), -1)
     with pytest.raises(ValueError):
-        HashCache(tmp_path, max_entries=0)
+        HashCache(tmp_path, max_entries=0, key=CACHE_KEY)
 
 
 def _worker(folder: str, worker: int, rounds: int, max_entries: int) -> list[str]:
     """Remember and recall overlapping keys; report any wrong answer or exception."""
     problems: list[str] = []
-    cache = HashCache(Path(folder), max_entries=max_entries)
+    cache = HashCache(Path(folder), max_entries=max_entries, key=CACHE_KEY)
     for r in range(rounds):
         n = (worker * 7 + r) % 30  # workers share keys
         try:
@@ -288,7 +291,7 @@ def test_concurrent_runs_leave_a_readable_bounded_cache(tmp_path: Path) -> None:
     assert [p for problems in results for p in problems] == []
     found = entries(folder)
     assert 1 <= len(found) <= 10
-    cache = HashCache(folder, max_entries=10)
+    cache = HashCache(folder, max_entries=10, key=CACHE_KEY)
     for n in range(30):
         got = cache.recall(key(n))
         assert got is None or got == Remembered(hash_of(n), n)
@@ -318,7 +321,7 @@ def test_round_trip_for_any_key(
     k: StreamKey, other: StreamKey, context_hash: str, size: int
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        cache = HashCache(Path(folder) / "rt")
+        cache = HashCache(Path(folder) / "rt", key=CACHE_KEY)
         assert cache.remember(k, context_hash, size) is None
         assert cache.recall(k) == Remembered(context_hash, size)
         if other != k:
@@ -331,7 +334,7 @@ def test_no_file_content_makes_recall_raise_or_lie(
     content: bytes, splice: bool, data: st.DataObject
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        cache = HashCache(Path(folder))
+        cache = HashCache(Path(folder), key=CACHE_KEY)
         cache.remember(key(1), hash_of(1), 1)
         path = cache.entry_path(key(1))
         good = path.read_bytes()

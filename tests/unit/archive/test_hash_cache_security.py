@@ -92,3 +92,9 @@ def test_the_folder_gets_a_standard_cachedir_tag(tmp_path: Path) -> None:
     assert "Signature: " + hashlib.md5(
         b".IsCacheDirectory", usedforsecurity=False
     ).hexdigest() == CACHEDIR_SIGNATURE
+
+
+def test_a_cache_without_a_key_cannot_be_made(tmp_path: Path) -> None:
+    """An empty key would authenticate entries with a MAC anyone can compute."""
+    with pytest.raises(ValueError, match="needs a key"):
+        HashCache(tmp_path, key=b"")

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from pipecatcloud._utils.build_utils import create_deterministic_tarball
 
-from pipecat_build.archive.hash_cache import HashCache
+from pipecat_build.archive.hash_cache import HashCache, cache_key
 from pipecat_build.archive.select import SelectionOptions, select_context
 from pipecat_build.archive.stream_digest import digest_stream
 from pipecat_build.archive.stream_key import StreamKey
 from pipecat_build.archive.tar_stream import write_archive
 from pipecat_build.errors import InputError
+
+CACHE_KEY = cache_key("pk_test_cache")  # the key a run derives from its API key
 
 
 @pytest.fixture
@@ -31,7 +33,7 @@ def ctx(tmp_path: Path) -> Path:
 
 
 def fill_cache(folder: Path) -> None:
-    cache = HashCache(folder)
+    cache = HashCache(folder, key=CACHE_KEY)
     for n in range(3):
         assert cache.remember(StreamKey(f"{n:064x}", "cli", 9, 0), f"{n:016x}", n) is None
     # These tests are about naming the folder; its CACHEDIR.TAG, which leaves it out on its
@@ -127,7 +129,7 @@ def test_remembering_into_a_cache_inside_the_context_does_not_change_its_key(
     options = excluding(folder)
     first = select_context(ctx, "Dockerfile", options)
     result = write_archive(first.members, io.BytesIO(), "cli")
-    cache = HashCache(folder)
+    cache = HashCache(folder, key=CACHE_KEY)
     assert cache.remember(result.stream_key, result.context_hash, result.archive_bytes) is None
     again = digest_stream(select_context(ctx, "Dockerfile", options).members).key
     assert again == result.stream_key
